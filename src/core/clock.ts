@@ -1,0 +1,9 @@
+/** The only source of time for the core; injected so tests can script it and runtimes can differ. */
+export interface Clock {
+  /** Wall-clock time in ms since 1970; IDs carry this time. */
+  now(): number;
+  /** Monotonic time in ms (sub-ms precision where the runtime has it); only used to measure waits. */
+  monotonic(): number;
+  /** Resolves after about `ms` milliseconds without blocking the thread. */
+  sleep(ms: number): Promise<void>;
+}
