@@ -1,0 +1,80 @@
+// Node entry (`npm start`): the long-lived container target. Builds deps, serves, shuts down cleanly.
+import { serve } from "@hono/node-server";
+import pino from "pino";
+import { collectDefaultMetrics } from "prom-client";
+import packageJson from "../../package.json" with { type: "json" };
+import { ConfigError, parseConfig, redactedConfig } from "../config.ts";
+import { startDemoLoad } from "../demo-load.ts";
+import { createApp } from "../http/app.ts";
+import { createServiceCore } from "../service.ts";
+import { systemClock } from "../system-clock.ts";
+
+const SHUTDOWN_DEADLINE_MS = 4_500;
+
+function loadConfig() {
+  try {
+    return parseConfig(process.env, Date.now());
+  } catch (error) {
+    if (!(error instanceof ConfigError)) throw error;
+    for (const problem of error.problems) process.stderr.write(`config error: ${problem}\n`);
+    process.exit(1);
+  }
+}
+
+const config = loadConfig();
+const logger = pino({ level: config.logLevel, base: { service: "edgeflake" } });
+if (config.lease) {
+  logger.error({ table: config.lease.table }, "DynamoDB leasing is not wired into this build yet");
+  process.exit(1);
+}
+const { generator, registry } = createServiceCore(config, systemClock, "node", packageJson.version);
+collectDefaultMetrics({ register: registry });
+
+const app = createApp(
+  {
+    generator,
+    clock: systemClock,
+    registry,
+    logger,
+    maxBatch: config.maxBatch,
+    authToken: config.authToken,
+    metricsToken: config.metricsToken,
+  },
+  packageJson.version,
+);
+
+const stopDemoLoad = startDemoLoad(config.demoLoad, (count) => generator.nextBatchAsync(count));
+
+const server = serve({ fetch: app.fetch, port: config.port, hostname: config.host }, (info) => {
+  logger.info(
+    {
+      port: info.port,
+      address: info.address,
+      config: redactedConfig(config),
+      workerId: generator.workerId,
+    },
+    "listening",
+  );
+});
+
+let stopping = false;
+async function shutdown(signal: string): Promise<void> {
+  if (stopping) return;
+  stopping = true;
+  logger.info({ signal }, "shutting down");
+  const deadline = setTimeout(() => {
+    logger.error({}, "shutdown deadline passed; exiting");
+    process.exit(1);
+  }, SHUTDOWN_DEADLINE_MS);
+  deadline.unref();
+  stopDemoLoad();
+  // Stop accepting, let in-flight requests finish; idle keep-alive sockets are closed at once.
+  await new Promise<void>((resolve) => {
+    server.close(() => resolve());
+    if ("closeIdleConnections" in server) server.closeIdleConnections();
+  });
+  logger.info({ generated: generator.stats.generated }, "stopped");
+  process.exit(0);
+}
+process.on("SIGTERM", () => void shutdown("SIGTERM"));
+process.on("SIGINT", () => void shutdown("SIGINT"));
