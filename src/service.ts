@@ -1,22 +1,33 @@
+import type { Hono } from "hono";
 import { Registry } from "prom-client";
 import type { AppConfig } from "./config.ts";
 import type { Clock } from "./core/clock.ts";
 import { SnowflakeGenerator } from "./core/generator.ts";
+import { createApp } from "./http/app.ts";
+import type { AppDeps } from "./http/deps.ts";
+import type { Logger } from "./log.ts";
 import { registerGeneratorMetrics, registerStaticLeaseState } from "./metrics/generator.ts";
 
-/** The pieces every target assembles the same way: a generator and a registry reading it. */
-export interface ServiceCore {
+/** What every target assembles the same way. */
+export interface Service {
+  app: Hono;
   generator: SnowflakeGenerator;
   registry: Registry;
 }
 
-/** Builds the generator (static worker ID when configured) and its metrics registry. */
-export function createServiceCore(
-  config: AppConfig,
-  clock: Clock,
-  runtime: string,
-  version: string,
-): ServiceCore {
+export interface ServiceOptions {
+  clock: Clock;
+  logger: Logger;
+  runtime: "node" | "workers" | "lambda";
+  version: string;
+  /** Leasing hooks (see AppDeps); absent in static mode. */
+  beforeIssue?: AppDeps["beforeIssue"];
+  healthChecks?: AppDeps["healthChecks"];
+}
+
+/** Builds the generator (static worker ID when configured), its metrics registry and the app. */
+export function createService(config: AppConfig, options: ServiceOptions): Service {
+  const { clock, logger, runtime, version } = options;
   const generator = new SnowflakeGenerator({
     layout: config.layout,
     clock,
@@ -26,5 +37,19 @@ export function createServiceCore(
   const registry = new Registry();
   registerGeneratorMetrics(registry, generator, { runtime, version });
   if (config.workerId !== undefined) registerStaticLeaseState(registry, generator);
-  return { generator, registry };
+  const app = createApp(
+    {
+      generator,
+      clock,
+      registry,
+      logger,
+      maxBatch: config.maxBatch,
+      authToken: config.authToken,
+      metricsToken: config.metricsToken,
+      beforeIssue: options.beforeIssue,
+      healthChecks: options.healthChecks,
+    },
+    version,
+  );
+  return { app, generator, registry };
 }

@@ -5,8 +5,7 @@ import { collectDefaultMetrics } from "prom-client";
 import packageJson from "../../package.json" with { type: "json" };
 import { ConfigError, parseConfig, redactedConfig } from "../config.ts";
 import { startDemoLoad } from "../demo-load.ts";
-import { createApp } from "../http/app.ts";
-import { createServiceCore } from "../service.ts";
+import { createService } from "../service.ts";
 import { systemClock } from "../system-clock.ts";
 
 const SHUTDOWN_DEADLINE_MS = 4_500;
@@ -27,21 +26,13 @@ if (config.lease) {
   logger.error({ table: config.lease.table }, "DynamoDB leasing is not wired into this build yet");
   process.exit(1);
 }
-const { generator, registry } = createServiceCore(config, systemClock, "node", packageJson.version);
+const { app, generator, registry } = createService(config, {
+  clock: systemClock,
+  logger,
+  runtime: "node",
+  version: packageJson.version,
+});
 collectDefaultMetrics({ register: registry });
-
-const app = createApp(
-  {
-    generator,
-    clock: systemClock,
-    registry,
-    logger,
-    maxBatch: config.maxBatch,
-    authToken: config.authToken,
-    metricsToken: config.metricsToken,
-  },
-  packageJson.version,
-);
 
 const stopDemoLoad = startDemoLoad(config.demoLoad, (count) => generator.nextBatchAsync(count));
 
