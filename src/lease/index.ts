@@ -1,0 +1,64 @@
+import type { Registry } from "prom-client";
+import type { LeaseConfig } from "../config.ts";
+import type { Clock } from "../core/clock.ts";
+import type { SnowflakeGenerator } from "../core/generator.ts";
+import type { Logger } from "../log.ts";
+import { createDynamoDbClient, type DynamoDbClientOptions } from "./dynamodb-client.ts";
+import { DynamoDbLeaseStore } from "./dynamodb-store.ts";
+import { Leaser } from "./leaser.ts";
+import type { HolderInfo } from "./store.ts";
+
+export { createDynamoDbClient, type DynamoDbClientOptions } from "./dynamodb-client.ts";
+export { DynamoDbLeaseStore, workerKey } from "./dynamodb-store.ts";
+export { createLeaseTable, leaseTableDefinition } from "./dynamodb-table.ts";
+export {
+  LeaseLostError,
+  LeaseStoreUnavailableError,
+  NamespaceMismatchError,
+  NoFreeWorkerIdError,
+} from "./errors.ts";
+export { globalTimers, Leaser, type LeaserOptions, type Timers } from "./leaser.ts";
+export { MemoryLeaseStore, MemoryLeaseTable } from "./memory-store.ts";
+export { LEASE_STATES, type LeaseState } from "./metrics.ts";
+export type {
+  Acquired,
+  AcquireRequest,
+  HolderInfo,
+  Lease,
+  LeaseRecord,
+  LeaseStore,
+  NamespaceBinding,
+} from "./store.ts";
+
+export interface LeaserDeps {
+  generator: SnowflakeGenerator;
+  clock: Clock;
+  logger: Logger;
+  registry: Registry;
+  info: HolderInfo;
+  /** Explicit credentials (for example read from Workers bindings); default: the AWS chain. */
+  credentials?: DynamoDbClientOptions["credentials"];
+}
+
+/** The leaser a target uses when `LEASE_TABLE` is set: DynamoDB store, metrics on `registry`. */
+export function createDynamoDbLeaser(config: LeaseConfig, deps: LeaserDeps): Leaser {
+  const client = createDynamoDbClient({
+    region: config.region,
+    endpoint: config.endpoint,
+    credentials: deps.credentials,
+  });
+  const store = new DynamoDbLeaseStore({
+    client,
+    table: config.table,
+    namespace: config.namespace,
+  });
+  return new Leaser({
+    store,
+    generator: deps.generator,
+    clock: deps.clock,
+    ttlMs: config.ttlMs,
+    logger: deps.logger,
+    registry: deps.registry,
+    info: deps.info,
+  });
+}
