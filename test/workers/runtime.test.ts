@@ -12,7 +12,7 @@ describe("the Worker entry in workerd", () => {
     // Production Workers freeze Date.now() between I/O: this clock moves only when slept on, so a
     // spinning wait would stall (ClockStalledError) while the async path progresses.
     const clock = new FakeClock(Date.now());
-    const fetch = workerFetch(createWorkerHandler(clock), { WORKER_ID: "7" });
+    const fetch = workerFetch(createWorkerHandler({ clock }), { WORKER_ID: "7" });
     const response = await fetch("/generate?count=10000");
     expect(response.status).toBe(200);
     const { ids } = (await response.json()) as { ids: string[] };
@@ -29,9 +29,10 @@ describe("the Worker entry in workerd", () => {
     expect(response.status).toBe(500);
     expect(response.headers.get("content-type")).toBe("application/problem+json");
     const { detail } = (await response.json()) as { detail: string };
-    expect(detail).toMatch(/MAX_BATCH="x"/);
+    expect(detail).toMatch(/MAX_BATCH/);
+    expect(detail).not.toMatch(/"x"/);
     const outOfRange = await workerFetch(createWorkerHandler(), { WORKER_ID: "5000" })("/health");
     expect(outOfRange.status).toBe(500);
-    expect(((await outOfRange.json()) as { detail: string }).detail).toMatch(/WORKER_ID="5000"/);
+    expect(((await outOfRange.json()) as { detail: string }).detail).toMatch(/WORKER_ID/);
   });
 });

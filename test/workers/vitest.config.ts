@@ -1,16 +1,27 @@
 import { cloudflareTest } from "@cloudflare/vitest-plugin";
 import { defineProject } from "vitest/config";
 
-// The Worker under test is wrangler.toml's entry with its vars; tests override bindings per case.
+// The Worker under test is wrangler.toml's entry; its lease bindings point at the dynalite server
+// that global-setup.ts starts on 127.0.0.1 (workerd reaches it with the AWS SDK's fetch handler).
 export default defineProject({
   plugins: [
-    cloudflareTest(() => ({
+    cloudflareTest(({ inject }) => ({
       wrangler: { configPath: "../../wrangler.toml" },
+      miniflare: {
+        bindings: {
+          DYNAMODB_ENDPOINT: inject("dynamodbEndpoint"),
+          LEASE_TABLE: inject("leaseTable"),
+          AWS_ACCESS_KEY_ID: "local",
+          AWS_SECRET_ACCESS_KEY: "local",
+          LOG_LEVEL: "warn",
+        },
+      },
     })),
   ],
   test: {
     name: "workerd",
     include: ["**/*.test.ts"],
+    globalSetup: ["./global-setup.ts"],
     testTimeout: 30_000,
     hookTimeout: 60_000,
   },

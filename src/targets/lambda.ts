@@ -1,0 +1,83 @@
+// AWS Lambda entry (serverless/serverless.yml): the same app through hono/aws-lambda. One service
+// and, with LEASE_TABLE, one lease per execution environment, acquired on its first invocation.
+import { Hono } from "hono";
+import {
+  type APIGatewayProxyResult,
+  handle,
+  type LambdaContext,
+  type LambdaEvent,
+} from "hono/aws-lambda";
+import packageJson from "../../package.json" with { type: "json" };
+import { ConfigError, parseConfig } from "../config.ts";
+import type { Clock } from "../core/clock.ts";
+import type { LeaseStore } from "../lease/index.ts";
+import { systemClock } from "../system-clock.ts";
+import { configProblem } from "./config-problem.ts";
+import { consoleLogger } from "./console-logger.ts";
+import { createLazyLeasedService } from "./lazy-lease.ts";
+
+export type LambdaHandler = (
+  event: LambdaEvent,
+  context?: LambdaContext,
+) => Promise<APIGatewayProxyResult>;
+
+export interface LambdaOptions {
+  clock?: Clock;
+  /** A lease store instead of DynamoDB (tests). */
+  store?: LeaseStore;
+}
+
+/**
+ * A handler with its own execution-environment state (tests build several). Lambda freezes the
+ * environment between invocations, so leasing renews inline: every invocation that issues checks
+ * its lease first and renews (or re-acquires, above the previous holder's fence) before issuing.
+ */
+export function createLambdaHandler(
+  env: Record<string, unknown>,
+  options: LambdaOptions = {},
+): LambdaHandler {
+  const clock = options.clock ?? systemClock;
+  let handler: LambdaHandler | undefined;
+  return async (event, context) => {
+    if (!handler) {
+      try {
+        const config = parseConfig(env, clock.now());
+        const { app } = createLazyLeasedService(config, {
+          clock,
+          logger: consoleLogger(config.logLevel, { service: "edgeflake", runtime: "lambda" }),
+          runtime: "lambda",
+          version: packageJson.version,
+          info: holderInfo(env),
+          credentials: localCredentials(env, config.lease?.endpoint),
+          store: options.store,
+          renewInline: true,
+        });
+        handler = handle(app);
+      } catch (error) {
+        if (!(error instanceof ConfigError)) throw error;
+        const logger = consoleLogger("error", { service: "edgeflake" });
+        return handle(new Hono().all("*", () => configProblem(error, logger)))(event, context);
+      }
+    }
+    return handler(event, context);
+  };
+}
+
+/** The log stream names the execution environment: operators find the holder in CloudWatch. */
+function holderInfo(env: Record<string, unknown>) {
+  const stream = env.AWS_LAMBDA_LOG_STREAM_NAME;
+  const runtime = env.AWS_EXECUTION_ENV;
+  return {
+    host: typeof stream === "string" && stream ? stream : "lambda",
+    runtime: typeof runtime === "string" && runtime ? runtime : "lambda",
+  };
+}
+
+/** A local endpoint (dynalite) accepts any credentials; on AWS the SDK's default chain applies. */
+function localCredentials(env: Record<string, unknown>, endpoint: string | undefined) {
+  if (!endpoint || env.AWS_ACCESS_KEY_ID) return undefined;
+  return { accessKeyId: "local", secretAccessKey: "local" };
+}
+
+/** The function serverless.yml points at. */
+export const handler: LambdaHandler = createLambdaHandler(process.env);
