@@ -1,4 +1,7 @@
+import { mkdtempSync, rmSync } from "node:fs";
 import type { AddressInfo } from "node:net";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
 import { Readable } from "node:stream";
 import type { DynamoDBClient } from "@aws-sdk/client-dynamodb";
 import { NodeHttpHandler } from "@smithy/node-http-handler";
@@ -8,10 +11,24 @@ import { createLeaseTable } from "../../../src/lease/dynamodb-table.ts";
 
 export const CREDENTIALS = { accessKeyId: "local", secretAccessKey: "local" };
 
-/** A dynalite server on a free loopback port that a test can stop and restart (data survives). */
+/**
+ * A dynalite server on a free loopback port. dynalite drops an in-memory database when it stops,
+ * so a server that a test stops and restarts (an outage) keeps its data in a temporary directory.
+ */
 export class Dynalite {
-  readonly server = dynalite({ createTableMs: 0, deleteTableMs: 0, updateTableMs: 0 });
+  readonly server: ReturnType<typeof dynalite>;
+  readonly path: string | undefined;
   port = 0;
+
+  constructor(restartable = false) {
+    this.path = restartable ? mkdtempSync(join(tmpdir(), "edgeflake-dynalite-")) : undefined;
+    this.server = dynalite({
+      createTableMs: 0,
+      deleteTableMs: 0,
+      updateTableMs: 0,
+      path: this.path,
+    });
+  }
 
   get endpoint(): string {
     return `http://127.0.0.1:${this.port}`;
@@ -37,6 +54,12 @@ export class Dynalite {
     });
   }
 
+  /** Stops for good and deletes the data directory. */
+  async dispose(): Promise<void> {
+    if (this.server.listening) await this.stop();
+    if (this.path) rmSync(this.path, { recursive: true, force: true });
+  }
+
   /** A client for this server; `handler` replaces the HTTP layer (fault injection, counting). */
   client(handler?: FaultyHandler): DynamoDBClient {
     return createDynamoDbClient({
@@ -57,9 +80,9 @@ export class Dynalite {
   }
 }
 
-/** Starts dynalite on a free port. */
-export async function startDynalite(): Promise<Dynalite> {
-  const db = new Dynalite();
+/** Starts dynalite on a free port; `restartable` keeps the data across `stop()`/`start()`. */
+export async function startDynalite(restartable = false): Promise<Dynalite> {
+  const db = new Dynalite(restartable);
   await db.start(0);
   return db;
 }
