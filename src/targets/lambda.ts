@@ -42,7 +42,7 @@ export function createLambdaHandler(
     if (!handler) {
       try {
         const config = parseConfig(env, clock.now());
-        const { app } = createLazyLeasedService(config, {
+        const service = createLazyLeasedService(config, {
           clock,
           logger: consoleLogger(config.logLevel, { service: "edgeflake", runtime: "lambda" }),
           runtime: "lambda",
@@ -52,7 +52,8 @@ export function createLambdaHandler(
           store: options.store,
           renewInline: true,
         });
-        handler = handle(app);
+        // The outer app only routes everything through the service's fetch (its /health check).
+        handler = handle(new Hono().all("*", (c) => service.fetch(c.req.raw, c.env)));
       } catch (error) {
         if (!(error instanceof ConfigError)) throw error;
         const logger = consoleLogger("error", { service: "edgeflake" });

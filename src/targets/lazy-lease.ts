@@ -1,4 +1,6 @@
+import type { ExecutionContext } from "hono";
 import type { AppConfig } from "../config.ts";
+import type { Background } from "../http/deps.ts";
 import {
   createDynamoDbClient,
   type DynamoDbClientOptions,
@@ -26,6 +28,12 @@ export interface LazyLeaseOptions extends Omit<ServiceOptions, "beforeIssue" | "
 export interface LazyLeasedService extends Service {
   /** Undefined with a static `WORKER_ID`. */
   leaser: Leaser | undefined;
+  /**
+   * `app.fetch`, except that `/health` first checks the lease like an issue would (acquiring on
+   * first use): a fresh isolate or a thawed environment must not report unhealthy merely because
+   * nothing asked it for an ID yet. Store errors then show in the health answer.
+   */
+  fetch(request: Request, env?: unknown, ctx?: ExecutionContext): Promise<Response>;
 }
 
 /**
@@ -38,19 +46,23 @@ export function createLazyLeasedService(
   options: LazyLeaseOptions,
 ): LazyLeasedService {
   const leaseConfig = config.lease;
-  if (!leaseConfig) return { ...createService(config, options), leaser: undefined };
+  if (!leaseConfig) {
+    const service = createService(config, options);
+    return { ...service, leaser: undefined, fetch: async (r, e, c) => service.app.fetch(r, e, c) };
+  }
   const late: { leaser?: Leaser } = {};
   const service = createService(config, {
     ...options,
-    beforeIssue: async (background) => {
-      const leaser = late.leaser as Leaser;
-      if (!options.renewInline) return leaser.ensure(background);
-      const pending: Promise<unknown>[] = [];
-      await leaser.ensure((task) => pending.push(task));
-      await Promise.all(pending);
-    },
+    beforeIssue: (background) => ensure(background),
     healthChecks: [(nowMs) => late.leaser?.healthCheck(nowMs) ?? null],
   });
+  const ensure = async (background: Background): Promise<void> => {
+    const leaser = late.leaser as Leaser;
+    if (!options.renewInline) return leaser.ensure(background);
+    const pending: Promise<unknown>[] = [];
+    await leaser.ensure((task) => pending.push(task));
+    await Promise.all(pending);
+  };
   const store =
     options.store ??
     new DynamoDbLeaseStore({
@@ -71,5 +83,16 @@ export function createLazyLeasedService(
     registry: service.registry,
     info: options.info,
   });
-  return { ...service, leaser: late.leaser };
+  const fetch = async (request: Request, env?: unknown, ctx?: ExecutionContext) => {
+    if (new URL(request.url).pathname === "/health") {
+      const background: Background = (task) => {
+        const settled = task.catch(() => {});
+        if (ctx) ctx.waitUntil(settled);
+      };
+      // Failures are reported by the health check itself (the leaser keeps the last error).
+      await ensure(background).catch(() => {});
+    }
+    return service.app.fetch(request, env, ctx);
+  };
+  return { ...service, leaser: late.leaser, fetch };
 }

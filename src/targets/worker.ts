@@ -36,7 +36,7 @@ export function createWorkerHandler(options: WorkerOptions = {}): WorkerHandler 
           return configProblem(error, consoleLogger("error", { service: "edgeflake" }));
         }
       }
-      return service.app.fetch(request, env, ctx);
+      return service.fetch(request, env, ctx);
     },
   };
 }

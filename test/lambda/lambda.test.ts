@@ -148,6 +148,27 @@ describe("Lambda leasing: one lease per execution environment, re-checked on eve
   });
 });
 
+describe("Lambda leasing with the lease store unreachable", () => {
+  it("fails closed: /generate 503 (lease-store-unavailable), /health 503 naming the store error", async () => {
+    const env = {
+      LEASE_TABLE: "edgeflake-leases",
+      DYNAMODB_ENDPOINT: "http://127.0.0.1:9", // discard port: connection refused
+      LOG_LEVEL: "silent",
+    };
+    const fetch = lambdaFetch(createLambdaHandler(env), "v2");
+    const refused = await fetch("/generate");
+    expect(refused.status).toBe(503);
+    expect(await refused.json()).toMatchObject({
+      type: "urn:edgeflake:problem:lease-store-unavailable",
+    });
+    const health = await fetch("/health");
+    expect(health.status).toBe(503);
+    expect(await health.text()).toMatch(
+      /lease: worker-ID lease none held yet; last store operation failed/,
+    );
+  });
+});
+
 describe("Lambda leasing from the environment alone (DynamoDB API on dynalite)", () => {
   let db: Dynalite;
   let table: string;

@@ -39,10 +39,7 @@ describe("Worker leasing in workerd (dynalite)", () => {
   it("the first request acquires, later requests reuse the lease without writing", async () => {
     const { bindings, store } = namespaced();
     const fetch = workerFetch(createWorkerHandler(), bindings);
-    const health = await fetch("/health", { headers: { Accept: "application/json" } });
-    expect(health.status).toBe(503); // nothing issued yet: no lease is taken before first use
-    expect(await store.list()).toEqual([]);
-
+    expect(await store.list()).toEqual([]); // nothing is leased before the isolate's first request
     const first = await ids(fetch, 5);
     const [item] = await store.list();
     expect(item).toMatchObject({ workerId: workerOf(first[0] as bigint), runtime: "workers" });
@@ -56,6 +53,16 @@ describe("Worker leasing in workerd (dynalite)", () => {
     expect((await fetch("/health")).status).toBe(200);
     const metrics = await (await fetch("/metrics")).text();
     expect(metrics).toMatch(/^snowflake_lease_state\{worker="\d+",state="held"\} 1$/m);
+  });
+
+  it("/health on a fresh isolate acquires too, instead of reporting the lease missing", async () => {
+    const { bindings, store } = namespaced();
+    const health = await workerFetch(createWorkerHandler(), bindings)("/health", {
+      headers: { Accept: "application/json" },
+    });
+    expect(health.status).toBe(200);
+    const { workerId } = (await health.json()) as { workerId: number };
+    expect((await store.list()).map((r) => r.workerId)).toEqual([workerId]);
   });
 
   it("count=10000 in one request returns 10000 unique IDs inside the fence", async () => {
