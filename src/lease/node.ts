@@ -11,23 +11,29 @@ export function nodeHolderInfo(): HolderInfo {
 }
 
 /**
- * The Node target's leaser. With `DYNAMODB_ENDPOINT` set and no AWS credentials in the
- * environment, uses placeholder credentials: local DynamoDB servers accept any.
+ * Placeholder credentials when `endpoint` (a local DynamoDB server, which accepts any) is set and
+ * the environment names no AWS credentials; undefined means the SDK's standard chain.
  */
-export function createNodeLeaser(
-  config: LeaseConfig,
-  deps: Omit<LeaserDeps, "info" | "credentials">,
-): Leaser {
-  const env = process.env;
+export function localCredentials(
+  endpoint: string | undefined,
+  env: NodeJS.ProcessEnv = process.env,
+): { accessKeyId: string; secretAccessKey: string } | undefined {
   const hasCredentials =
     env.AWS_ACCESS_KEY_ID ||
     env.AWS_PROFILE ||
     env.AWS_WEB_IDENTITY_TOKEN_FILE ||
     env.AWS_CONTAINER_CREDENTIALS_FULL_URI ||
     env.AWS_CONTAINER_CREDENTIALS_RELATIVE_URI;
-  const credentials =
-    config.endpoint && !hasCredentials
-      ? { accessKeyId: "local", secretAccessKey: "local" }
-      : undefined;
+  return endpoint && !hasCredentials
+    ? { accessKeyId: "local", secretAccessKey: "local" }
+    : undefined;
+}
+
+/** The Node target's leaser: DynamoDB store, host and pid in the lease item. */
+export function createNodeLeaser(
+  config: LeaseConfig,
+  deps: Omit<LeaserDeps, "info" | "credentials">,
+): Leaser {
+  const credentials = localCredentials(config.endpoint);
   return createDynamoDbLeaser(config, { ...deps, info: nodeHolderInfo(), credentials });
 }
