@@ -5,6 +5,8 @@ import { collectDefaultMetrics } from "prom-client";
 import packageJson from "../../package.json" with { type: "json" };
 import { ConfigError, parseConfig, redactedConfig } from "../config.ts";
 import { startDemoLoad } from "../demo-load.ts";
+import type { Leaser } from "../lease/leaser.ts";
+import { createNodeLeaser } from "../lease/node.ts";
 import { createService } from "../service.ts";
 import { systemClock } from "../system-clock.ts";
 
@@ -22,17 +24,23 @@ function loadConfig() {
 
 const config = loadConfig();
 const logger = pino({ level: config.logLevel, base: { service: "edgeflake" } });
-if (config.lease) {
-  logger.error({ table: config.lease.table }, "DynamoDB leasing is not wired into this build yet");
-  process.exit(1);
-}
+let leaser: Leaser | undefined;
 const { app, generator, registry } = createService(config, {
   clock: systemClock,
   logger,
   runtime: "node",
   version: packageJson.version,
+  healthChecks: config.lease ? [(nowMs) => leaser?.healthCheck(nowMs) ?? null] : undefined,
 });
 collectDefaultMetrics({ register: registry });
+if (config.lease) {
+  // Lease a worker ID before listening: no port, no readiness, until one is held (renewed on a timer).
+  leaser = createNodeLeaser(config.lease, { generator, clock: systemClock, logger, registry });
+  await leaser.start().catch((error: unknown) => {
+    logger.error({ err: String(error) }, "cannot lease a worker ID; exiting");
+    process.exit(1);
+  });
+}
 
 const stopDemoLoad = startDemoLoad(config.demoLoad, (count) => generator.nextBatchAsync(count));
 
@@ -64,6 +72,8 @@ async function shutdown(signal: string): Promise<void> {
     server.close(() => resolve());
     if ("closeIdleConnections" in server) server.closeIdleConnections();
   });
+  // Release after the last request: the next holder of this worker ID may start at once.
+  await leaser?.stop();
   logger.info({ generated: generator.stats.generated }, "stopped");
   process.exit(0);
 }
