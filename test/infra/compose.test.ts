@@ -183,6 +183,7 @@ describe("docker-compose.yml", () => {
     const service = services["table-create"];
     expect(service?.image).toBe(services["edgeflake-1"]?.image);
     expect([service?.command].flat().join(" ")).toContain("npm run table:create");
+    expect(packageJson.scripts["table:create"]).toBe("node scripts/table-create.ts");
     expect(service?.depends_on?.dynamodb).toBeDefined();
   });
 
