@@ -1,7 +1,12 @@
-import { env } from "cloudflare:test";
+import { createExecutionContext, env, waitOnExecutionContext } from "cloudflare:test";
 import { describe, expect, it } from "vitest";
 import { createLayout, DEFAULT_EPOCH_MS, decodeId } from "../../src/core/index.ts";
-import { createDynamoDbClient, DynamoDbLeaseStore } from "../../src/lease/index.ts";
+import {
+  createDynamoDbClient,
+  DynamoDbLeaseStore,
+  type Lease,
+  MemoryLeaseStore,
+} from "../../src/lease/index.ts";
 import { createWorkerHandler } from "../../src/targets/worker.ts";
 import { FakeClock } from "../support/fake-clock.ts";
 import { type FetchLike, workerFetch } from "./support.ts";
@@ -136,5 +141,35 @@ describe("Worker leasing in workerd (dynalite)", () => {
       "urn:edgeflake:problem:no-free-worker-id",
     );
     expect(new Set([...fromA, ...fromB]).size).toBe(200);
+  });
+
+  it("the renewal does not delay the response: it finishes in ctx.waitUntil", async () => {
+    // A store whose renewals wait for the test's go-ahead, to see where they run.
+    let release: () => void = () => {};
+    const gate = new Promise<void>((resolve) => {
+      release = resolve;
+    });
+    class GatedStore extends MemoryLeaseStore {
+      override async renew(lease: Lease, expiresAt: number, nowMs: number): Promise<Lease> {
+        await gate;
+        return super.renew(lease, expiresAt, nowMs);
+      }
+    }
+    const store = new GatedStore();
+    const clock = new FakeClock(Date.now());
+    const handler = createWorkerHandler({ clock, store });
+    const bindings = { LEASE_TABLE: "unused-with-a-store", LEASE_TTL_MS: String(TTL_MS) };
+    await ids(workerFetch(handler, bindings), 1);
+    const version = (await store.list())[0]?.version;
+
+    clock.advance(TTL_MS / 2);
+    const ctx = createExecutionContext();
+    const url = "http://edgeflake.test/generate";
+    const response = await handler.fetch(new Request(url), bindings, ctx);
+    expect(response.status).toBe(200); // answered while the renewal is still blocked
+    expect((await store.list())[0]?.version).toBe(version);
+    release();
+    await waitOnExecutionContext(ctx);
+    expect((await store.list())[0]?.version).toBe((version as number) + 1);
   });
 });
