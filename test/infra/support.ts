@@ -63,11 +63,12 @@ export function requireTools(...commands: string[]): boolean {
 export function run(
   command: string,
   args: string[],
-  options: { cwd?: string; timeoutMs?: number } = {},
+  options: { cwd?: string; timeoutMs?: number; env?: Record<string, string> } = {},
 ): { code: number; output: string } {
   try {
     const output = execFileSync(command, args, {
       cwd: options.cwd ?? ROOT,
+      env: { ...process.env, ...options.env },
       encoding: "utf8",
       stdio: ["ignore", "pipe", "pipe"],
       timeout: options.timeoutMs ?? 30_000,
