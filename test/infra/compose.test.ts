@@ -9,6 +9,7 @@ import {
   execForm,
   inBuildContext,
   PLATFORM_VARIABLES,
+  runtimeImports,
 } from "./deploy-files.ts";
 import { readRepoFile, readYaml, repoPath, scrapeJob } from "./support.ts";
 
@@ -85,6 +86,35 @@ describe("Dockerfile", () => {
     const url = healthcheckUrl(test, defaultPort());
     expect(url.pathname).toBe("/health");
     expect(Number(url.port)).toBe(defaultPort());
+  });
+
+  it("the image holds everything the server and table:create load, from production dependencies", () => {
+    const copied = runtime
+      .filter((i) => i.keyword === "COPY" && !i.args.includes("--from="))
+      .flatMap((i) =>
+        i.args
+          .split(/\s+/)
+          .filter((w) => !w.startsWith("--"))
+          .slice(0, -1),
+      );
+    const entries = [
+      execForm(only("CMD"))[1] ?? "",
+      packageJson.scripts["table:create"].split(" ")[1],
+    ];
+    const { files, modules } = runtimeImports(entries);
+    for (const file of files) {
+      expect(
+        copied.some((source) => file === source || file.startsWith(`${source}/`)),
+        `${file} is not copied into the image`,
+      ).toBe(true);
+    }
+    expect(modules.size).toBeGreaterThan(0);
+    for (const name of modules) {
+      expect(
+        packageJson.dependencies?.[name],
+        `${name} is not a production dependency`,
+      ).toBeDefined();
+    }
   });
 
   it("copies only files that exist and that .dockerignore lets into the build context", () => {

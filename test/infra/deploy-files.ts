@@ -1,6 +1,8 @@
 // Readers for the deployment files the cross-check tests compare: the Dockerfile, .dockerignore
 // and the app's configuration surface (variable names and defaults in src/config.ts).
-import { readRepoFile } from "./support.ts";
+import { existsSync } from "node:fs";
+import { dirname, join, relative } from "node:path";
+import { readRepoFile, repoPath } from "./support.ts";
 
 /** One Dockerfile instruction: keyword, raw argument text, and the stage it belongs to. */
 export interface Instruction {
@@ -108,3 +110,37 @@ export const PLATFORM_VARIABLES = new Set([
   "AWS_SESSION_TOKEN",
   "NODE_ENV",
 ]);
+
+/**
+ * Every file and bare module an entry loads at run time, following relative imports (type-only
+ * imports are erased by Node's type stripping, so they are skipped).
+ */
+export function runtimeImports(entries: string[]): { files: Set<string>; modules: Set<string> } {
+  const files = new Set<string>();
+  const modules = new Set<string>();
+  const queue = [...entries];
+  while (queue.length > 0) {
+    const file = queue.pop() ?? "";
+    if (files.has(file)) continue;
+    files.add(file);
+    if (!file.endsWith(".ts")) continue;
+    const source = readRepoFile(file);
+    const specifiers = [
+      ...source.matchAll(
+        /^\s*(?:import|export)\s+(?!type\b)(?:[^"';]*?\sfrom\s+)?["']([^"']+)["']/gm,
+      ),
+      ...source.matchAll(/\bimport\(\s*["']([^"']+)["']\s*\)/g),
+    ].map((m) => m[1] ?? "");
+    for (const specifier of specifiers) {
+      if (specifier.startsWith(".")) {
+        const target = relative(repoPath(), join(dirname(repoPath(file)), specifier));
+        if (!existsSync(repoPath(target))) throw new Error(`${file}: ${specifier} does not exist`);
+        queue.push(target);
+      } else if (!specifier.startsWith("node:")) {
+        const parts = specifier.split("/");
+        modules.add(specifier.startsWith("@") ? parts.slice(0, 2).join("/") : (parts[0] ?? ""));
+      }
+    }
+  }
+  return { files, modules };
+}
