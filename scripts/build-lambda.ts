@@ -3,7 +3,9 @@
 // SDK version the Lambda runtime happens to ship.
 import { build } from "esbuild";
 
-const outfile = new URL("../serverless/dist/handler.mjs", import.meta.url).pathname;
+// An explicit output path (tests package in a scratch copy of serverless/).
+const outfile =
+  process.argv[2] ?? new URL("../serverless/dist/handler.mjs", import.meta.url).pathname;
 
 const result = await build({
   entryPoints: [new URL("../src/targets/lambda.ts", import.meta.url).pathname],
