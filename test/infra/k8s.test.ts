@@ -7,6 +7,7 @@ import { PodDisruptionBudget } from "kubernetes-models/policy/v1";
 import { Service, ServiceAccount } from "kubernetes-models/v1";
 import { describe, expect, it } from "vitest";
 import { configVariables, defaultPort, dockerfile, PLATFORM_VARIABLES } from "./deploy-files.ts";
+import { unknownFields } from "./k8s-fields.ts";
 import {
   hasCommand,
   parseYamlDocuments,
@@ -78,6 +79,29 @@ describe("kustomization", () => {
     for (const manifest of manifests) validate(manifest);
   });
 
+  it("no manifest has a field its schema does not define (validate() lets unknown keys through)", () => {
+    for (const manifest of manifests) expect(unknownFields(manifest), manifest.kind).toEqual([]);
+  });
+
+  it("the unknown-field check finds misspelt and misplaced fields, however deep", () => {
+    const broken = structuredClone(deployment);
+    const brokenContainer = broken.spec.template.spec.containers[0];
+    brokenContainer.readinesProbe = brokenContainer.readinessProbe;
+    brokenContainer.livenessProbe.httpGet.paths = "/health";
+    brokenContainer.lifecycle.preStop.exec.cmd = ["sleep", "3"];
+    broken.spec.template.spec.runAsNonRoot = true;
+    broken.spec.template.metadata.label = { app: "edgeflake" };
+    expect(unknownFields(broken).sort()).toEqual(
+      [
+        "Deployment.spec.template.metadata.label",
+        "Deployment.spec.template.spec.runAsNonRoot",
+        "Deployment.spec.template.spec.containers[0].readinesProbe",
+        "Deployment.spec.template.spec.containers[0].livenessProbe.httpGet.paths",
+        "Deployment.spec.template.spec.containers[0].lifecycle.preStop.exec.cmd",
+      ].sort(),
+    );
+  });
+
   it("the schema check rejects a broken manifest (so the check above means something)", () => {
     const broken = structuredClone(deployment);
     broken.spec.template.spec.containers[0].ports[0].containerPort = "eighty";
@@ -95,7 +119,10 @@ describe("kustomization", () => {
       expect(rendered.map((m) => `${m.kind}/${m.metadata.name}`).sort()).toEqual(
         manifests.map((m) => `${m.kind}/${m.metadata.name}`).sort(),
       );
-      for (const manifest of rendered) validate(manifest);
+      for (const manifest of rendered) {
+        validate(manifest);
+        expect(unknownFields(manifest), manifest.kind).toEqual([]);
+      }
       const image = kustomization.images[0];
       const renderedDeployment = rendered.find((m) => m.kind === "Deployment");
       expect(renderedDeployment.spec.template.spec.containers[0].image).toBe(
