@@ -168,6 +168,7 @@ export class Leaser {
 
   /** Node: acquires (waiting while every worker ID is held), then renews at about ttl/3 on a timer. */
   async start(): Promise<void> {
+    let logged = { text: "", atMs: Number.NEGATIVE_INFINITY };
     for (;;) {
       if (this.stopped) throw new LeaseExpiredError("leasing stopped before a lease was acquired");
       try {
@@ -176,10 +177,16 @@ export class Leaser {
       } catch (error) {
         if (!isTransient(error)) throw error;
         const delayMs = this.retryDelay(error);
-        this.logger.warn(
-          { err: message(error), retryInMs: Math.round(delayMs) },
-          "no worker-ID lease yet; retrying",
-        );
+        const text = message(error);
+        const nowMs = this.clock.now();
+        // A waiting instance polls often; log what changes, and a reminder every 30 s.
+        if (text !== logged.text || nowMs - logged.atMs >= 30_000) {
+          logged = { text, atMs: nowMs };
+          this.logger.warn(
+            { err: text, retryInMs: Math.round(delayMs) },
+            "no worker-ID lease yet; retrying",
+          );
+        }
         // keepAlive: nothing else holds a Node process open while it waits for its first lease.
         await new Promise<void>((resolve) => {
           this.wake = resolve;
