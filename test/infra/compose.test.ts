@@ -2,6 +2,7 @@
 // exist, ports and paths agree with the app's config, the app command is the Dockerfile's CMD.
 import { existsSync } from "node:fs";
 import { describe, expect, it } from "vitest";
+import { composeValidator } from "./compose-schema.ts";
 import {
   configVariables,
   defaultPort,
@@ -135,6 +136,20 @@ describe("Dockerfile", () => {
 
 describe("docker-compose.yml", () => {
   const port = defaultPort();
+
+  it("validates against the Compose Specification schema", () => {
+    const validate = composeValidator();
+    expect(validate(compose), JSON.stringify(validate.errors, null, 2)).toBe(true);
+    // The check bites: a misspelt key and a bad duration are rejected.
+    const broken = structuredClone(compose);
+    broken.services.prometheus.healthchek = broken.services.prometheus.healthcheck;
+    broken.services.grafana.healthcheck.interval = "10 seconds";
+    expect(validate(broken)).toBe(false);
+    expect(validate.errors?.map((e) => e.instancePath).sort()).toEqual([
+      "/services/grafana/healthcheck/interval",
+      "/services/prometheus",
+    ]);
+  });
 
   it("has the stack's services", () => {
     expect(Object.keys(services).sort()).toEqual(
