@@ -237,7 +237,7 @@ describe.runIf(requireTools("prometheus"))(
         30_000,
         logs,
       );
-    });
+    }, 120_000); // the waits above add up to more than the default hook timeout
 
     afterAll(async () => {
       // Servers first: they release their leases on SIGTERM.
