@@ -1,6 +1,5 @@
 import { type Context, Hono } from "hono";
 import { routePath } from "hono/route";
-import { secureHeaders } from "hono/secure-headers";
 import { decodeId, EdgeflakeError, formatId, type IdFormat, parseId } from "../core/index.ts";
 import { registerHttpMetrics } from "../metrics/http.ts";
 import { bearerMatches } from "./auth.ts";
@@ -17,6 +16,12 @@ const CLOCK_ERROR_WINDOW_MS = 60_000;
 // IDs from another layout or epoch decode to far-future times; a real ID is never that far ahead.
 const DECODE_FUTURE_SLACK_MS = 3_600_000;
 const BAD_INPUT_CODES = new Set(["INVALID_ID", "INVALID_COUNT"]);
+const SECURITY_HEADERS: [string, string][] = [
+  ["X-Content-Type-Options", "nosniff"],
+  ["X-Frame-Options", "DENY"],
+  ["Content-Security-Policy", "default-src 'none'; frame-ancestors 'none'"],
+  ["Referrer-Policy", "no-referrer"],
+];
 const ROUTES = ["/generate", "/decode/:id", "/health", "/metrics", "/openapi.json"];
 
 /** The Hono app: the same on every runtime; the target passes in everything it needs. */
@@ -37,8 +42,10 @@ export function createApp(deps: AppDeps, version = "0.0.0"): Hono {
       (clock.monotonic() - started) / 1000,
     );
   });
-  app.use(secureHeaders({ crossOriginResourcePolicy: "cross-origin" }));
-  app.use(async (c, next) => {
+  app.use((c, next) => {
+    // OWASP's headers for APIs, set before the response exists: Hono's secure-headers middleware
+    // edits the finished response, which made @hono/node-server build a full Response (+8 µs/req).
+    for (const [name, value] of SECURITY_HEADERS) c.header(name, value);
     if (c.req.url.length > MAX_URL_LENGTH) {
       throw new ProblemError(
         414,
@@ -47,26 +54,27 @@ export function createApp(deps: AppDeps, version = "0.0.0"): Hono {
         `URLs are limited to ${MAX_URL_LENGTH} characters`,
       );
     }
-    await next();
+    return next();
   });
-  const requireToken =
-    (token: string | undefined) => async (c: Context, next: () => Promise<void>) => {
-      if (token !== undefined && !(await bearerMatches(c.req.header("Authorization"), token))) {
-        throw new ProblemError(
-          401,
-          "unauthorized",
-          "Unauthorized",
-          "a valid bearer token is required",
-          {
-            "WWW-Authenticate": 'Bearer realm="edgeflake"',
-          },
-        );
-      }
-      await next();
-    };
-  app.use("/generate", requireToken(deps.authToken));
-  app.use("/decode/*", requireToken(deps.authToken));
-  app.use("/metrics", requireToken(deps.metricsToken));
+  const requireToken = (token: string) => async (c: Context, next: () => Promise<void>) => {
+    if (!(await bearerMatches(c.req.header("Authorization"), token))) {
+      throw new ProblemError(
+        401,
+        "unauthorized",
+        "Unauthorized",
+        "a valid bearer token is required",
+        {
+          "WWW-Authenticate": 'Bearer realm="edgeflake"',
+        },
+      );
+    }
+    await next();
+  };
+  if (deps.authToken !== undefined) {
+    app.use("/generate", requireToken(deps.authToken));
+    app.use("/decode/*", requireToken(deps.authToken));
+  }
+  if (deps.metricsToken !== undefined) app.use("/metrics", requireToken(deps.metricsToken));
 
   app.get("/generate", async (c) => {
     const query = parseQuery(c, generateQuerySchema, ["count", "format"]);
@@ -188,8 +196,9 @@ function parseQuery<T>(
   names: string[],
 ): T {
   const input: Record<string, string> = {};
+  const all = c.req.queries();
   for (const name of names) {
-    const values = c.req.queries(name);
+    const values = all[name];
     if (!values) continue;
     if (values.length > 1) throw badRequest("repeated-parameter", `${name} may be given only once`);
     input[name] = values[0] as string;

@@ -67,10 +67,16 @@ async function shutdown(signal: string): Promise<void> {
   }, SHUTDOWN_DEADLINE_MS);
   deadline.unref();
   stopDemoLoad();
-  // Stop accepting, let in-flight requests finish; idle keep-alive sockets are closed at once.
+  // Stop accepting; in-flight requests finish. Keep-alive sockets are closed as soon as they go idle.
   await new Promise<void>((resolve) => {
-    server.close(() => resolve());
-    if ("closeIdleConnections" in server) server.closeIdleConnections();
+    const closeIdle = () =>
+      "closeIdleConnections" in server ? server.closeIdleConnections() : undefined;
+    const sweeper = setInterval(closeIdle, 50);
+    server.close(() => {
+      clearInterval(sweeper);
+      resolve();
+    });
+    closeIdle();
   });
   // Release after the last request: the next holder of this worker ID may start at once.
   await leaser?.stop();

@@ -1,0 +1,147 @@
+import fc from "fast-check";
+import { describe, expect, it } from "vitest";
+import { ConfigError, parseConfig, redactedConfig } from "../src/config.ts";
+
+const NOW = Date.UTC(2026, 10, 25);
+
+function problemsOf(env: Record<string, unknown>): string[] {
+  try {
+    parseConfig(env, NOW);
+  } catch (error) {
+    expect(error).toBeInstanceOf(ConfigError);
+    return (error as ConfigError).problems;
+  }
+  throw new Error("expected a ConfigError");
+}
+
+describe("config", () => {
+  it("defaults to the embedded setup: port 8080, classic layout, static worker 0", () => {
+    const config = parseConfig({}, NOW);
+    expect(config).toMatchObject({
+      port: 8080,
+      host: "0.0.0.0",
+      workerId: 0,
+      maxBatch: 10_000,
+      maxClockBackwardMs: 10,
+      demoLoad: 0,
+      logLevel: "info",
+      lease: undefined,
+    });
+    expect(config.layout.name).toBe("classic");
+    expect(config.layout.epochMs).toBe(Date.UTC(2025, 0, 1));
+  });
+
+  it("reads every variable, and Workers bindings may be numbers", () => {
+    const config = parseConfig(
+      {
+        PORT: 9000,
+        HOST: "127.0.0.1",
+        LAYOUT: "sonyflake",
+        EPOCH: "2024-06-01T00:00:00Z",
+        MAX_BATCH: "50",
+        DEMO_LOAD: "100",
+        LOG_LEVEL: "warn",
+        WORKER_ID: "60000",
+      },
+      NOW,
+    );
+    expect(config).toMatchObject({
+      port: 9000,
+      host: "127.0.0.1",
+      workerId: 60000,
+      maxBatch: 50,
+      demoLoad: 100,
+    });
+    expect(config.layout.epochMs).toBe(Date.UTC(2024, 5, 1));
+  });
+
+  it("leasing: LEASE_TABLE enables it with defaults; no static worker ID then", () => {
+    const config = parseConfig(
+      { LEASE_TABLE: "edgeflake-leases", DYNAMODB_ENDPOINT: "http://127.0.0.1:8000" },
+      NOW,
+    );
+    expect(config.workerId).toBeUndefined();
+    expect(config.lease).toEqual({
+      table: "edgeflake-leases",
+      ttlMs: 30_000,
+      namespace: "edgeflake",
+      region: "us-east-1",
+      endpoint: "http://127.0.0.1:8000",
+    });
+  });
+
+  it("names each bad variable with its value's problem and the accepted range, one line each", () => {
+    const problems = problemsOf({
+      PORT: "80a",
+      MAX_BATCH: "0",
+      LOG_LEVEL: "loud",
+      WORKER_ID: "-3",
+    });
+    expect(problems).toHaveLength(4);
+    expect(problems).toContainEqual(
+      expect.stringMatching(/^PORT="80a": not a whole number \(accepted: an integer 1-65535/),
+    );
+    expect(problems).toContainEqual(
+      expect.stringMatching(/^MAX_BATCH="0": below 1 \(accepted: an integer 1-100000/),
+    );
+    expect(problems).toContainEqual(
+      expect.stringMatching(/^LOG_LEVEL="loud": .*\(accepted: fatal, error/),
+    );
+    expect(problems).toContainEqual(expect.stringMatching(/^WORKER_ID="-3": below 0/));
+  });
+
+  it.each([
+    [{ WORKER_ID: "1024" }, /^WORKER_ID="1024": above 1023, the layout's largest worker ID/],
+    [{ WORKER_ID: "1", LEASE_TABLE: "tbl" }, /set one, not both/],
+    [{ LAYOUT: "custom:40/10/10/1" }, /^LAYOUT=.*sum to 63/],
+    [{ LAYOUT: "twitter" }, /^LAYOUT="twitter": unknown layout/],
+    [{ EPOCH: "2030-01-01T00:00:00Z" }, /^EPOCH=.*in the future/],
+    [{ EPOCH: "yesterday" }, /^EPOCH="yesterday": not ms since 1970/],
+    [{ LEASE_TABLE: "ab" }, /^LEASE_TABLE="ab": not a DynamoDB table name/],
+    [{ LEASE_TABLE: "tbl", LEASE_TTL_MS: "10" }, /^LEASE_TTL_MS="10": below 1000/],
+    [{ DYNAMODB_ENDPOINT: "localhost:8000" }, /^DYNAMODB_ENDPOINT=.*not an http\(s\) URL/],
+    [{ AUTH_TOKEN: "short" }, /^AUTH_TOKEN=<redacted>: too short/],
+  ])("rejects %j", (env, message) => {
+    expect(problemsOf(env)).toContainEqual(expect.stringMatching(message));
+  });
+
+  it("treats empty values as unset", () => {
+    expect(parseConfig({ PORT: "", WORKER_ID: "  " }, NOW)).toMatchObject({
+      port: 8080,
+      workerId: 0,
+    });
+  });
+
+  it("never returns a half-valid config: any value either parses fully or throws ConfigError", () => {
+    const names = [
+      "PORT",
+      "WORKER_ID",
+      "MAX_BATCH",
+      "MAX_CLOCK_BACKWARD_MS",
+      "DEMO_LOAD",
+      "LAYOUT",
+      "EPOCH",
+      "LEASE_TTL_MS",
+    ];
+    fc.assert(
+      fc.property(fc.dictionary(fc.constantFrom(...names), fc.string({ maxLength: 20 })), (env) => {
+        try {
+          const config = parseConfig(env, NOW);
+          expect(Number.isInteger(config.port)).toBe(true);
+          expect(
+            config.workerId === undefined || config.workerId <= config.layout.maxWorkerId,
+          ).toBe(true);
+          expect(config.maxBatch).toBeGreaterThanOrEqual(1);
+        } catch (error) {
+          expect(error).toBeInstanceOf(ConfigError);
+          expect((error as ConfigError).problems.length).toBeGreaterThan(0);
+        }
+      }),
+    );
+  });
+
+  it("redacts secrets for logging", () => {
+    const config = parseConfig({ AUTH_TOKEN: "a-very-secret-token-123" }, NOW);
+    expect(JSON.stringify(redactedConfig(config))).not.toContain("a-very-secret-token-123");
+  });
+});
