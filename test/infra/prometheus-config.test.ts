@@ -159,7 +159,8 @@ describe("alerting rules", () => {
 
   it("per-worker alerts keep the worker label (aggregated with `by (... worker ...)`)", () => {
     for (const alert of alerts) {
-      if (alert.alert === "SnowflakeInstanceDown") continue; // per target: `up` has no worker
+      // Per target (`up`) and per job (HTTP metrics): no worker label to keep.
+      if (["SnowflakeInstanceDown", "SnowflakeErrorBudgetBurn"].includes(alert.alert)) continue;
       expect(String(alert.expr), alert.alert).toMatch(/\bby \([^)]*\bworker\b[^)]*\)/);
     }
   });
