@@ -178,6 +178,19 @@ export class SnowflakeGenerator {
     return ids;
   }
 
+  /**
+   * `count` IDs if they can be issued right now without any wait, else undefined (nothing is
+   * used up then). Lets a caller stay synchronous on the common path and await only when needed.
+   */
+  tryNextBatch(count: number): bigint[] | undefined {
+    checkCount(count);
+    if (this.reserve(this.clock.now(), count) < count) return undefined;
+    const ids: bigint[] = [];
+    this.take(count, ids);
+    this.stats.generated += count;
+    return ids;
+  }
+
   /** The next ID; waits by sleeping, never by spinning. */
   async nextAsync(): Promise<bigint> {
     const [id] = await this.nextBatchAsync(1);

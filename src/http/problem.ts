@@ -9,6 +9,24 @@ export interface Problem {
   detail: string;
 }
 
+// Every answer is uncacheable (IDs must never be replayed by a cache) and `nosniff` keeps browsers
+// from reading JSON as anything else. Set before the response exists: Hono's secure-headers
+// middleware edits finished responses, which made @hono/node-server build a full Response.
+const API_HEADERS: [string, string][] = [
+  ["Cache-Control", "no-store"],
+  ["X-Content-Type-Options", "nosniff"],
+];
+
+/** Puts the headers every answer carries on the response being built. */
+export function apiHeaders(c: Context): void {
+  for (const [name, value] of API_HEADERS) c.header(name, value);
+}
+
+/** A problem of kind `slug`. */
+export function problem(status: number, slug: string, title: string, detail: string): Problem {
+  return { type: `urn:edgeflake:problem:${slug}`, title, status, detail };
+}
+
 /** Throw inside a handler to answer with a problem. */
 export class ProblemError extends Error {
   readonly problem: Problem;
@@ -21,20 +39,28 @@ export class ProblemError extends Error {
     headers: Record<string, string> = {},
   ) {
     super(detail);
-    this.problem = { type: `urn:edgeflake:problem:${slug}`, title, status, detail };
+    this.problem = problem(status, slug, title, detail);
     this.headers = headers;
   }
 }
 
-/** Writes `problem` as `application/problem+json`. */
+/** Writes `problem` as `application/problem+json` through the Hono context. */
 export function problemResponse(
   c: Context,
-  problem: Problem,
+  body: Problem,
   headers: Record<string, string> = {},
 ): Response {
+  apiHeaders(c);
   for (const [name, value] of Object.entries(headers)) c.header(name, value);
-  c.header("Cache-Control", "no-store");
-  return c.body(JSON.stringify(problem), problem.status as ContentfulStatusCode, {
+  return c.body(JSON.stringify(body), body.status as ContentfulStatusCode, {
     "Content-Type": "application/problem+json",
+  });
+}
+
+/** The same, for answers given before a request reaches the router. */
+export function problemAsResponse(body: Problem): Response {
+  return new Response(JSON.stringify(body), {
+    status: body.status,
+    headers: [...API_HEADERS, ["Content-Type", "application/problem+json"]],
   });
 }
