@@ -171,4 +171,19 @@ describe("SnowflakeGenerator", () => {
     expect(new Set(all).size).toBe(all.length);
     expect(gen.stats.generated).toBe(all.length);
   });
+
+  it("tryNextBatch answers without waiting or not at all, and then uses nothing up", () => {
+    const { clock, gen } = setup(tiny);
+    expect(gen.tryNextBatch(3)?.map((id) => decodeId(id, tiny).sequence)).toEqual([0, 1, 2]);
+    expect(gen.tryNextBatch(2)).toBeUndefined();
+    expect(gen.stats.generated).toBe(3);
+    expect(decodeId(gen.tryNextBatch(1)?.[0] as bigint, tiny).sequence).toBe(3);
+    expect(gen.tryNextBatch(1)).toBeUndefined();
+    clock.advance(1);
+    expect(decodeId(gen.tryNextBatch(4)?.[3] as bigint, tiny)).toMatchObject({
+      sequence: 3,
+      timestamp: START + 1,
+    });
+    expect(gen.stats).toMatchObject({ generated: 8, sequenceOverflow: 1 });
+  });
 });
