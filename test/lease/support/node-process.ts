@@ -1,21 +1,11 @@
 import { type ChildProcess, spawn } from "node:child_process";
-import { createServer } from "node:net";
 import { fileURLToPath } from "node:url";
+import { freePort } from "../../support/node-server.ts";
+
+export { freePort };
 
 const ENTRY = fileURLToPath(new URL("../../../src/targets/node.ts", import.meta.url));
 const ROOT = fileURLToPath(new URL("../../..", import.meta.url));
-
-/** A free loopback TCP port (the OS picks one, then it is released for the child). */
-export function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = createServer();
-    server.once("error", reject);
-    server.listen(0, "127.0.0.1", () => {
-      const address = server.address();
-      server.close(() => resolve(typeof address === "object" && address ? address.port : 0));
-    });
-  });
-}
 
 type Log = Record<string, unknown>;
 
