@@ -15,6 +15,8 @@ export interface AppConfig {
   demoLoad: number;
   logLevel: LogLevel;
   lease: LeaseConfig | undefined;
+  /** Test only (`CLOCK_CONTROL=unsafe-test-only`): the Node target's clock can be shifted over HTTP. */
+  clockControl: boolean;
 }
 
 export interface LeaseConfig {
@@ -113,6 +115,11 @@ const VARIABLES = {
     schema: text(/^https?:\/\/[^\s/$.?#].[^\s]*$/, "not an http(s) URL"),
     accepted: "an http(s) URL like http://127.0.0.1:8000",
   },
+  CLOCK_CONTROL: {
+    schema: text(/^unsafe-test-only$/, "not the one accepted value"),
+    accepted:
+      "unsafe-test-only (tests only: POST /_test/clock shifts the clock; never in production)",
+  },
 } as const;
 
 type Name = keyof typeof VARIABLES;
@@ -186,6 +193,7 @@ export function parseConfig(source: Record<string, unknown>, nowMs: number): App
     metricsToken: env.METRICS_TOKEN,
     demoLoad: env.DEMO_LOAD ?? 0,
     logLevel: env.LOG_LEVEL ?? "info",
+    clockControl: env.CLOCK_CONTROL === "unsafe-test-only",
     lease:
       env.LEASE_TABLE === undefined
         ? undefined

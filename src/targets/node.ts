@@ -9,6 +9,7 @@ import type { Leaser } from "../lease/leaser.ts";
 import { createNodeLeaser } from "../lease/node.ts";
 import { createService } from "../service.ts";
 import { systemClock } from "../system-clock.ts";
+import { CLOCK_CONTROL_PATH, ClockControl } from "./clock-control.ts";
 
 const SHUTDOWN_DEADLINE_MS = 4_500;
 
@@ -24,9 +25,17 @@ function loadConfig() {
 
 const config = loadConfig();
 const logger = pino({ level: config.logLevel, base: { service: "edgeflake" } });
+// Test only: a shiftable clock for chaos runs. Off unless CLOCK_CONTROL=unsafe-test-only.
+const clockControl = config.clockControl ? new ClockControl(systemClock) : undefined;
+const clock = clockControl?.clock ?? systemClock;
+if (clockControl) {
+  const warning = `CLOCK_CONTROL=unsafe-test-only: POST ${CLOCK_CONTROL_PATH} shifts this process's clock. TEST ONLY: IDs are not safe to use`;
+  process.stderr.write(`WARNING ${warning}\n`);
+  logger.warn({ clockControl: true }, warning);
+}
 let leaser: Leaser | undefined;
 const { app, generator, registry } = createService(config, {
-  clock: systemClock,
+  clock,
   logger,
   runtime: "node",
   version: packageJson.version,
@@ -35,7 +44,7 @@ const { app, generator, registry } = createService(config, {
 collectDefaultMetrics({ register: registry });
 if (config.lease) {
   // Lease a worker ID before listening: no port, no readiness, until one is held (renewed on a timer).
-  leaser = createNodeLeaser(config.lease, { generator, clock: systemClock, logger, registry });
+  leaser = createNodeLeaser(config.lease, { generator, clock, logger, registry });
   await leaser.start().catch((error: unknown) => {
     logger.error({ err: String(error) }, "cannot lease a worker ID; exiting");
     process.exit(1);
@@ -44,17 +53,24 @@ if (config.lease) {
 
 const stopDemoLoad = startDemoLoad(config.demoLoad, (count) => generator.nextBatchAsync(count));
 
-const server = serve({ fetch: app.fetch, port: config.port, hostname: config.host }, (info) => {
-  logger.info(
-    {
-      port: info.port,
-      address: info.address,
-      config: redactedConfig(config),
-      workerId: generator.workerId,
-    },
-    "listening",
-  );
-});
+const server = serve(
+  {
+    fetch: clockControl ? clockControl.wrap(app.fetch) : app.fetch,
+    port: config.port,
+    hostname: config.host,
+  },
+  (info) => {
+    logger.info(
+      {
+        port: info.port,
+        address: info.address,
+        config: redactedConfig(config),
+        workerId: generator.workerId,
+      },
+      "listening",
+    );
+  },
+);
 
 let stopping = false;
 async function shutdown(signal: string): Promise<void> {
