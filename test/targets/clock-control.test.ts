@@ -7,7 +7,7 @@ import { type RunningServer, startNodeServer } from "../support/node-server.ts";
 
 const NOW = Date.UTC(2026, 0, 1);
 const base: Clock = { now: () => NOW, monotonic: () => 5, sleep: async () => {} };
-const passThrough = () => new Response("app");
+const passThrough = (_request: Request) => new Response("app");
 
 const post = (body: string) =>
   new Request(`http://local${CLOCK_CONTROL_PATH}`, { method: "POST", body });
