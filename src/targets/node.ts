@@ -1,5 +1,7 @@
 // Node entry (`npm start`): the long-lived container target. Builds deps, serves, shuts down cleanly.
-import { serve } from "@hono/node-server";
+import { createServer } from "node:http";
+import type { AddressInfo } from "node:net";
+import { getRequestListener } from "@hono/node-server";
 import pino from "pino";
 import { collectDefaultMetrics } from "prom-client";
 import packageJson from "../../package.json" with { type: "json" };
@@ -10,6 +12,7 @@ import { createNodeLeaser } from "../lease/node.ts";
 import { createService } from "../service.ts";
 import { systemClock } from "../system-clock.ts";
 import { CLOCK_CONTROL_PATH, ClockControl } from "./clock-control.ts";
+import { answerClientError, MAX_HEADER_BYTES, nodeErrorHandler } from "./node-errors.ts";
 
 const SHUTDOWN_DEADLINE_MS = 4_500;
 
@@ -53,24 +56,26 @@ if (config.lease) {
 
 const stopDemoLoad = startDemoLoad(config.demoLoad, (count) => generator.nextBatchAsync(count));
 
-const server = serve(
-  {
-    fetch: clockControl ? clockControl.wrap(app.fetch) : app.fetch,
-    port: config.port,
-    hostname: config.host,
-  },
-  (info) => {
-    logger.info(
-      {
-        port: info.port,
-        address: info.address,
-        config: redactedConfig(config),
-        workerId: generator.workerId,
-      },
-      "listening",
-    );
-  },
-);
+// @hono/node-server's listener on a plain node:http server (what its `serve` does), plus problem+json
+// answers for requests that never reach the app (node-errors.ts).
+const listener = getRequestListener(clockControl ? clockControl.wrap(app.fetch) : app.fetch, {
+  hostname: config.host,
+  errorHandler: nodeErrorHandler(logger),
+});
+const server = createServer({ maxHeaderSize: MAX_HEADER_BYTES }, listener);
+server.on("clientError", answerClientError);
+server.listen(config.port, config.host, () => {
+  const info = server.address() as AddressInfo;
+  logger.info(
+    {
+      port: info.port,
+      address: info.address,
+      config: redactedConfig(config),
+      workerId: generator.workerId,
+    },
+    "listening",
+  );
+});
 
 let stopping = false;
 async function shutdown(signal: string): Promise<void> {

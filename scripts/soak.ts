@@ -1,0 +1,155 @@
+// `npm run soak`: sustained HTTP load on a real Node server (autocannon, 100 connections), then the
+// figures: errors, p99, throughput and the server's RSS growth after warm-up (sampled from /proc).
+//   npm run soak                    # 30 s (what `npm test` runs, test/e2e/soak.test.ts)
+//   npm run soak -- --minutes 10    # the documented long run (docs/RELIABILITY.md)
+import { readFileSync } from "node:fs";
+import { parseArgs } from "node:util";
+import autocannon from "autocannon";
+import { startNodeServer } from "../test/support/node-server.ts";
+
+export interface SoakOptions {
+  seconds: number;
+  connections?: number;
+  /** Load before measuring (JIT, pools, GC heuristics settle); default 10% of the run, 5-30 s. */
+  warmupSeconds?: number;
+}
+
+export interface SoakResult {
+  seconds: number;
+  warmupSeconds: number;
+  connections: number;
+  requests: number;
+  requestsPerSecond: number;
+  idsPerSecond: number;
+  /** Socket errors + timeouts + non-2xx answers. */
+  errors: number;
+  non2xx: number;
+  latencyMs: { p50: number; p99: number; max: number };
+  rssMiB: { baseline: number; final: number; peak: number };
+  /** (final - baseline) / baseline, as a fraction; baseline and final are medians of a window. */
+  rssGrowth: number;
+  /** After the load: /health 200 and a batch of 10,000 strictly increasing IDs of worker 7. */
+  healthyAfterwards: boolean;
+}
+
+// Every connection cycles through these: the generate paths in every format and size that matter,
+// decode and health, so a leak in any of them shows up.
+const REQUESTS = [
+  { path: "/generate" },
+  { path: "/generate?count=100&format=base62" },
+  { path: "/generate?format=hex" },
+  { path: "/decode/4194308096" },
+  { path: "/generate?count=10" },
+  { path: "/health" },
+];
+const IDS_PER_CYCLE = 1 + 100 + 1 + 0 + 10 + 0;
+
+/** The resident set size of process `pid` in MiB, from /proc (Linux). */
+export function rssMiB(pid: number): number {
+  const status = readFileSync(`/proc/${pid}/status`, "utf8");
+  const kib = Number(/^VmRSS:\s+(\d+) kB$/m.exec(status)?.[1]);
+  return kib / 1024;
+}
+
+function median(values: number[]): number {
+  const sorted = [...values].sort((a, b) => a - b);
+  return sorted[Math.floor(sorted.length / 2)] ?? Number.NaN;
+}
+
+/** Starts a server (static worker ID 7), loads it, samples its RSS every second, stops it. */
+export async function runSoak(options: SoakOptions): Promise<SoakResult> {
+  const connections = options.connections ?? 100;
+  const warmupSeconds =
+    options.warmupSeconds ?? Math.min(30, Math.max(5, Math.round(options.seconds / 10)));
+  const server = await startNodeServer({ WORKER_ID: "7" });
+  try {
+    const pid = server.process.pid as number;
+    const url = server.url;
+    await autocannon({ url, connections, duration: warmupSeconds, requests: REQUESTS });
+
+    const samples: number[] = [];
+    const sampler = setInterval(() => samples.push(rssMiB(pid)), 1_000);
+    samples.push(rssMiB(pid));
+    // autocannon answers with a thenable, not a Promise: no .finally on it.
+    const result = await autocannon({
+      url,
+      connections,
+      duration: options.seconds,
+      requests: REQUESTS,
+    }).then(
+      (r) => {
+        clearInterval(sampler);
+        return r;
+      },
+      (error: unknown) => {
+        clearInterval(sampler);
+        throw error;
+      },
+    );
+    samples.push(rssMiB(pid));
+
+    // Medians of the first and last tenth (at least 3 samples): one GC cycle does not decide.
+    const window = Math.max(3, Math.floor(samples.length / 10));
+    const baseline = median(samples.slice(0, window));
+    const final = median(samples.slice(-window));
+
+    const health = await fetch(`${url}/health`);
+    const batch = await fetch(`${url}/generate?count=10000`);
+    const { ids } = (await batch.json()) as { ids: string[] };
+    const values = ids.map(BigInt);
+    const increasing = values.every((id, i) => i === 0 || id > (values[i - 1] as bigint));
+    const worker = Number(((values[0] as bigint) >> 12n) & 1023n);
+    const requestsPerSecond = result.requests.total / result.duration;
+    return {
+      seconds: options.seconds,
+      warmupSeconds,
+      connections,
+      requests: result.requests.total,
+      requestsPerSecond,
+      idsPerSecond: (requestsPerSecond * IDS_PER_CYCLE) / REQUESTS.length,
+      errors: result.errors + result.timeouts + result.non2xx,
+      non2xx: result.non2xx,
+      latencyMs: { p50: result.latency.p50, p99: result.latency.p99, max: result.latency.max },
+      rssMiB: { baseline, final, peak: Math.max(...samples) },
+      rssGrowth: (final - baseline) / baseline,
+      healthyAfterwards:
+        health.status === 200 && ids.length === 10_000 && increasing && worker === 7,
+    };
+  } finally {
+    await server.stop("SIGTERM");
+  }
+}
+
+/** One paragraph of figures, as docs/RELIABILITY.md records them. */
+export function describeSoak(r: SoakResult): string {
+  const mib = (n: number) => `${n.toFixed(1)} MiB`;
+  return [
+    `${r.seconds} s after ${r.warmupSeconds} s warm-up, ${r.connections} connections:`,
+    `${r.requests.toLocaleString("en")} requests, ${Math.round(r.requestsPerSecond).toLocaleString("en")} req/s`,
+    `(~${(r.idsPerSecond / 1e6).toFixed(2)}M IDs/s), errors ${r.errors} (non-2xx ${r.non2xx}),`,
+    `latency p50 ${r.latencyMs.p50} ms, p99 ${r.latencyMs.p99} ms, max ${r.latencyMs.max} ms;`,
+    `RSS ${mib(r.rssMiB.baseline)} -> ${mib(r.rssMiB.final)} (${(r.rssGrowth * 100).toFixed(1)}%, peak ${mib(r.rssMiB.peak)});`,
+    `healthy and issuing afterwards: ${r.healthyAfterwards ? "yes" : "NO"}`,
+  ].join(" ");
+}
+
+if (import.meta.main) {
+  const { values } = parseArgs({
+    options: {
+      minutes: { type: "string" },
+      seconds: { type: "string" },
+      connections: { type: "string", default: "100" },
+    },
+  });
+  const seconds = values.minutes
+    ? Math.round(Number(values.minutes) * 60)
+    : Number(values.seconds ?? 30);
+  if (!(seconds > 0)) throw new Error("--minutes or --seconds must be a positive number");
+  console.error(`soak: ${seconds} s at ${values.connections} connections...`);
+  const result = await runSoak({ seconds, connections: Number(values.connections) });
+  console.log(describeSoak(result));
+  console.log(JSON.stringify(result));
+  const ok = result.errors === 0 && result.healthyAfterwards && result.rssGrowth < 0.1;
+  if (!ok) console.error("soak: FAILED (errors, RSS growth >= 10% or unhealthy afterwards)");
+  process.exitCode = ok ? 0 : 1;
+}
