@@ -1,0 +1,102 @@
+// `npm run chaos` (`-- --quick` for CI): many Node servers, one lease table, injected faults; every
+// ID received is checked for duplicates. Exits 1 on any duplicate, out-of-order ID or fence breach.
+// Options: --quick, --seed N, --ids N (minimum IDs), --rounds N, --report FILE (JSON).
+import { writeFileSync } from "node:fs";
+import { parseArgs } from "node:util";
+import { type ChaosOptions, type ChaosReport, runChaos } from "./chaos/run.ts";
+
+const { values } = parseArgs({
+  options: {
+    quick: { type: "boolean", default: false },
+    seed: { type: "string" },
+    ids: { type: "string" },
+    rounds: { type: "string" },
+    report: { type: "string" },
+  },
+});
+
+const quick = values.quick;
+const options: ChaosOptions = {
+  mode: quick ? "quick" : "full",
+  seed: values.seed ? Number(values.seed) : Date.now() % 1_000_000,
+  ttlMs: 2_000,
+  // Paced (at most about 25,000 IDs/s per process): plenty of IDs around every fault, and CPU left
+  // for whatever else runs on the machine. Unpaced, 8 processes reach about 1M IDs/s on 2 cores.
+  batch: 1_000,
+  paceMs: 40,
+  rounds: values.rounds ? Number(values.rounds) : quick ? 1 : 4,
+  minIds: values.ids ? Number(values.ids) : quick ? 1_000_000 : 10_000_000,
+  maxFaultPhaseMs: quick ? 120_000 : 900_000,
+  groups: [
+    // 2 worker bits: four worker IDs for six processes, so leases change hands on every fault.
+    { name: "narrow", namespace: "chaos-narrow", layout: "custom:50/2/11/1", processes: 6 },
+    { name: "classic", namespace: "chaos-classic", layout: "classic", processes: 2 },
+  ],
+  log: (line) =>
+    process.stdout.write(`[chaos ${new Date().toISOString().slice(11, 19)}] ${line}\n`),
+};
+
+function print(report: ChaosReport): void {
+  const out = (line: string) => process.stdout.write(`${line}\n`);
+  const n = (value: number) => value.toLocaleString("en");
+  out("");
+  out(
+    `chaos ${report.mode} (seed ${report.seed}): ${report.processes} processes, ${report.incarnations} incarnations, lease TTL ${report.ttlMs} ms`,
+  );
+  out(
+    `IDs checked      ${n(report.totalIds)} in ${(report.pullMs / 1000).toFixed(1)} s (${n(report.idsPerSecond)}/s)`,
+  );
+  out(`duplicates       ${n(report.duplicates)}`);
+  out(`out of order     ${n(report.outOfOrder)} (per process, per worker ID)`);
+  out(`503 answers      ${n(report.refused)} ${JSON.stringify(report.refusedByReason)}`);
+  out(`connection errs  ${n(report.connectionErrors)} (killed or not yet listening processes)`);
+  for (const g of report.groups) {
+    const runs = g.workers
+      .filter((w) => w.processes > 1)
+      .map(
+        (w) =>
+          `worker ${w.workerId}: ${w.processes} processes, ${w.runs} runs, ${w.acquisitions} acquisitions`,
+      );
+    if (runs.length > 0)
+      out(`  ${g.name} shared worker IDs (in ID order, one run per tenure): ${runs.join("; ")}`);
+    out(
+      `  ${g.name}: ${g.processes} processes on ${g.workerIds} worker IDs (${g.layout}): ${n(g.ids)} IDs, ${g.duplicates} duplicates, ${g.outOfOrder} out of order, ${g.interleaved} interleaved tenures, ${g.acquisitions} acquisitions, ${g.handovers} handovers, ${g.takenOver} taken over`,
+    );
+  }
+  out(
+    "faults (recovery: from the end of the fault until every group issues on as many worker IDs as before):",
+  );
+  for (const f of report.faults) {
+    const recovered =
+      f.recoveredAfterMs === null
+        ? "not recovered in 30 s"
+        : `recovered in ${f.recoveredAfterMs} ms`;
+    out(
+      `  ${String(f.atS).padStart(6)} s  ${f.kind.padEnd(14)} ${f.target}: lasted ${f.durationMs} ms, ${recovered}, ${f.refused} x 503`,
+    );
+  }
+  for (const p of report.pauseChecks) {
+    out(
+      `pause: worker ${p.workerId} fence ${p.fenceMs}, held by paused ${p.heldByPausedProcess}, changed hands ${p.changedHands}; after SIGCONT: ${p.refusedAfterResume} refused, ${p.idsUnderLostLease} IDs under the lost lease, ${p.idsBelowFence} below the fence, ${p.idsUnderNewLease} under a new lease`,
+    );
+  }
+  for (const d of report.dynaliteRestarts) {
+    out(
+      `dynalite restart: ${d.itemsBefore} lease items before, ${d.itemsAfter} after, same data ${d.sameData}`,
+    );
+  }
+  out(report.ok ? "OK: no duplicates" : `FAILED: ${report.problems.join("; ")}`);
+}
+
+let report: ChaosReport;
+try {
+  report = await runChaos(options);
+} catch (error) {
+  process.stderr.write(
+    `chaos run failed: ${error instanceof Error ? error.stack : String(error)}\n`,
+  );
+  process.exit(2);
+}
+print(report);
+if (values.report) writeFileSync(values.report, `${JSON.stringify(report, null, 2)}\n`);
+process.exit(report.ok ? 0 : 1);
