@@ -3,6 +3,7 @@
 // Options: --quick, --seed N, --ids N (minimum IDs), --rounds N, --report FILE (JSON).
 import { writeFileSync } from "node:fs";
 import { parseArgs } from "node:util";
+import { killEverything } from "./chaos/fleet.ts";
 import { type ChaosOptions, type ChaosReport, runChaos } from "./chaos/run.ts";
 
 const { values } = parseArgs({
@@ -86,6 +87,15 @@ function print(report: ChaosReport): void {
     );
   }
   out(report.ok ? "OK: no duplicates" : `FAILED: ${report.problems.join("; ")}`);
+}
+
+// Interrupted: stop every server and dynalite before leaving, never leave them running.
+for (const signal of ["SIGINT", "SIGTERM"] as const) {
+  process.once(signal, () => {
+    process.stderr.write(`chaos: ${signal}; stopping every process it started\n`);
+    killEverything();
+    process.exit(130);
+  });
 }
 
 let report: ChaosReport;

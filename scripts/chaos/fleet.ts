@@ -24,6 +24,22 @@ export function freePort(): Promise<number> {
   });
 }
 
+/** Every child still running, so an interrupted run can stop them all (see `killEverything`). */
+const running = new Set<ChildProcess>();
+/** Extra clean-up (temporary directories) for an interrupted run. */
+export const onInterrupt = new Set<() => void>();
+
+function track(child: ChildProcess): void {
+  running.add(child);
+  child.once("exit", () => running.delete(child));
+}
+
+/** SIGKILLs every child this run started and runs the clean-ups (SIGINT, SIGTERM). */
+export function killEverything(): void {
+  for (const child of running) child.kill("SIGKILL");
+  for (const cleanup of onInterrupt) cleanup();
+}
+
 export const sleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));
 
 /** Resolves with the exit code once `child` is gone; SIGKILLs it if `signal` did not end it in time. */
@@ -78,6 +94,7 @@ export class Incarnation {
       },
       stdio: ["ignore", "pipe", "pipe"],
     });
+    track(this.child);
     let buffered = "";
     this.child.stdout?.on("data", (chunk: Buffer) => {
       buffered += chunk.toString();
@@ -141,6 +158,7 @@ export class DynaliteProcess {
       stdio: ["ignore", "pipe", "pipe"],
     });
     this.child = child;
+    track(child);
     this.exited = new Promise((resolve) => child.once("exit", resolve));
     let stderr = "";
     child.stderr?.on("data", (chunk: Buffer) => {

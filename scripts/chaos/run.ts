@@ -8,7 +8,7 @@ import { createDynamoDbClient } from "../../src/lease/dynamodb-client.ts";
 import { DynamoDbLeaseStore } from "../../src/lease/dynamodb-store.ts";
 import { createLeaseTable } from "../../src/lease/dynamodb-table.ts";
 import { CLOCK_CONTROL_PATH } from "../../src/targets/clock-control.ts";
-import { DynaliteProcess, freePort, Incarnation, type Log, sleep } from "./fleet.ts";
+import { DynaliteProcess, freePort, Incarnation, type Log, onInterrupt, sleep } from "./fleet.ts";
 import { IdLog } from "./id-log.ts";
 
 export interface GroupSpec {
@@ -180,6 +180,8 @@ export async function runChaos(options: ChaosOptions): Promise<ChaosReport> {
   const pick = <T>(items: T[]): T | undefined => items[Math.floor(random() * items.length)];
   const say = options.log;
   const dir = mkdtempSync(join(tmpdir(), "edgeflake-chaos-"));
+  const removeDir = () => rmSync(dir, { recursive: true, force: true });
+  onInterrupt.add(removeDir);
   const dynalite = new DynaliteProcess(dir);
   const incarnations: Incarnation[] = [];
   const slots: Slot[] = [];
@@ -623,7 +625,8 @@ export async function runChaos(options: ChaosOptions): Promise<ChaosReport> {
     await Promise.all(incarnations.map((i) => i.stop("SIGKILL")));
     client?.destroy();
     await dynalite.stop();
-    rmSync(dir, { recursive: true, force: true });
+    removeDir();
+    onInterrupt.delete(removeDir);
   }
 
   async function snapshot(groups: Group[]): Promise<Map<string, number>> {
