@@ -47,6 +47,9 @@ function print(report: ChaosReport): void {
   out(
     `IDs checked      ${n(report.totalIds)} in ${(report.pullMs / 1000).toFixed(1)} s (${n(report.idsPerSecond)}/s)`,
   );
+  out(
+    `checked in       ${(report.checkMs / 1000).toFixed(1)} s, driver RSS ${report.driverRssMb} MiB`,
+  );
   out(`duplicates       ${n(report.duplicates)}`);
   out(`out of order     ${n(report.outOfOrder)} (per process, per worker ID)`);
   out(`503 answers      ${n(report.refused)} ${JSON.stringify(report.refusedByReason)}`);
