@@ -54,7 +54,7 @@ function protocolProperty(stats: ModelStats, store: (run: number) => () => Lease
       await real.drain();
       stats.scheduledSteps += scheduler
         .report()
-        .filter((task) => / (request|answer)$/.test(task.label)).length;
+        .filter((task) => / (request|answer)$|^sleep /.test(task.label)).length;
       model.finish();
     },
   );

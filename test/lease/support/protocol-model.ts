@@ -190,6 +190,29 @@ export class ProtocolModel {
   }
 }
 
+/**
+ * A holder's clock: moves when the test says so, and its sleeps are scheduled steps, so a batch
+ * waiting for the next tick (or for a small step back to pass) interleaves with lease changes.
+ */
+class HolderClock extends FakeClock {
+  /** The latest time anyone read: the generator's last tick lies at or below it. */
+  maxReadMs = Number.NEGATIVE_INFINITY;
+  private readonly scheduler: fc.Scheduler;
+  constructor(startMs: number, scheduler: fc.Scheduler) {
+    super(startMs);
+    this.scheduler = scheduler;
+  }
+  override now(): number {
+    const value = super.now();
+    this.maxReadMs = Math.max(this.maxReadMs, value);
+    return value;
+  }
+  override async sleep(ms: number): Promise<void> {
+    await this.scheduler.schedule(Promise.resolve(), `sleep ${ms}`);
+    this.advance(ms);
+  }
+}
+
 /** One process: a leaser and its generator. */
 interface Incarnation {
   owner: string;
@@ -199,7 +222,7 @@ interface Incarnation {
 
 /** One holder slot: its clock and fault queue outlive restarts of the process. */
 interface Holder {
-  clock: FakeClock;
+  clock: HolderClock;
   faults: StoreFault[];
   incarnations: number;
   current: Incarnation;
@@ -240,7 +263,7 @@ export class ProtocolReal {
     this.random = mulberry32(options.setup.seed);
     this.holders = options.setup.skewsMs.map((skew, slot) => {
       const holder = {
-        clock: new FakeClock(options.setup.startMs + skew),
+        clock: new HolderClock(options.setup.startMs + skew, options.scheduler),
         faults: [],
         incarnations: 0,
         draining: undefined,
@@ -364,6 +387,12 @@ class Ensure extends HolderCommand {
   }
 }
 
+/**
+ * `async`: a batch in the background (`nextBatchAsync`), whose waits are scheduled steps, so the
+ * lease may be renewed, lost or reassigned while it waits. `try`: `tryNextBatch` right now, where
+ * the model also predicts success: a holder inside its lease, past its floor, on a tick nobody has
+ * read yet, with room for the batch, must issue (fencing must not fail everything closed).
+ */
 class Issue extends HolderCommand {
   readonly count: number;
   readonly api: "async" | "try";
@@ -374,26 +403,40 @@ class Issue extends HolderCommand {
     this.api = api;
     this.fromDraining = fromDraining;
   }
-  async step(model: ProtocolModel, _real: ProtocolReal, holder: Holder): Promise<void> {
+  async step(model: ProtocolModel, real: ProtocolReal, holder: Holder): Promise<void> {
     const process = (this.fromDraining ? holder.draining : undefined) ?? holder.current;
     const { generator, leaser, owner } = process;
-    // The model's prediction: a holder inside its lease, at or past its floor and its last ID,
-    // with room for the batch, must be able to issue (fencing must not fail everything closed).
+    if (this.api === "async") {
+      real.background(
+        `${owner} ${this}`,
+        generator.nextBatchAsync(this.count).then(
+          (ids) => {
+            if (ids.length !== this.count)
+              throw new Error(`asked ${this.count}, got ${ids.length}`);
+            model.issued(owner, ids);
+          },
+          (error: unknown) => {
+            if ((error as { code?: string }).code !== "CLOCK_BACKWARD") throw error;
+            model.stats.refusedIssues++;
+          },
+        ),
+      );
+      return;
+    }
+    const { layout } = generator;
+    const tickOf = (ms: number) => Math.floor((ms - layout.epochMs) / layout.unitMs);
     const nowMs = holder.clock.ms;
     const lease = leaser.current;
-    const unit = generator.layout.unitMs;
     const mustIssue =
       process === holder.current &&
       lease !== undefined &&
       nowMs >= generator.fence.floorMs &&
-      nowMs >= (generator.lastIssuedMs ?? Number.NEGATIVE_INFINITY) &&
-      nowMs + 2 * unit < lease.expiresAt;
+      tickOf(nowMs) > tickOf(holder.clock.maxReadMs) &&
+      this.count <= layout.maxSequence + 1 &&
+      nowMs + layout.unitMs <= lease.expiresAt;
     let ids: bigint[] | undefined;
     try {
-      ids =
-        this.api === "async"
-          ? await generator.nextBatchAsync(this.count)
-          : generator.tryNextBatch(this.count);
+      ids = generator.tryNextBatch(this.count);
     } catch (error) {
       const code = (error as { code?: string }).code;
       if (code !== "LEASE_EXPIRED" && code !== "CLOCK_BACKWARD") throw error;
@@ -402,7 +445,7 @@ class Issue extends HolderCommand {
       return;
     }
     if (ids === undefined) {
-      if (mustIssue && this.api === "async") throw new Error("no IDs");
+      if (mustIssue) throw new Error(`${owner} could not issue ${this.count} IDs inside its lease`);
       return;
     }
     if (ids.length !== this.count) throw new Error(`asked ${this.count} IDs, got ${ids.length}`);
@@ -548,7 +591,7 @@ export function protocolCommands(ttlMs: number): fc.Arbitrary<Command>[] {
           .map((ms) => new Advance(ms)),
       },
       {
-        weight: 2,
+        weight: 4,
         arbitrary: fc
           .tuple(
             who,
