@@ -440,7 +440,7 @@ export async function runChaos(options: ChaosOptions): Promise<ChaosReport> {
         const paused = slot.current;
         const workerId = slot.lastWorker;
         target = `${narrow.name}#${slot.index} (pid ${paused.pid}, worker ${workerId})`;
-        const pausedMs = options.ttlMs + 1_500;
+        const pausedMs = options.ttlMs + 2_500;
         paused.child.kill("SIGSTOP");
         await sleep(250); // let a renewal already on the wire land before reading the lease
         const before = await narrow.store.get(workerId);
