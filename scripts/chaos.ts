@@ -4,7 +4,8 @@
 import { writeFileSync } from "node:fs";
 import { parseArgs } from "node:util";
 import { killEverything } from "./chaos/fleet.ts";
-import { type ChaosOptions, type ChaosReport, runChaos } from "./chaos/run.ts";
+import type { ChaosOptions, ChaosReport } from "./chaos/report.ts";
+import { runChaos } from "./chaos/run.ts";
 
 const { values } = parseArgs({
   options: {

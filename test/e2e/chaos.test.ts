@@ -6,7 +6,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { afterAll, describe, expect, it } from "vitest";
-import type { ChaosReport } from "../../scripts/chaos/run.ts";
+import type { ChaosReport } from "../../scripts/chaos/report.ts";
 
 const SCRIPT = fileURLToPath(new URL("../../scripts/chaos.ts", import.meta.url));
 const ROOT = fileURLToPath(new URL("../..", import.meta.url));
