@@ -28,6 +28,11 @@ export interface SoakResult {
   rssMiB: { baseline: number; final: number; peak: number };
   /** (final - baseline) / baseline, as a fraction; baseline and final are medians of a window. */
   rssGrowth: number;
+  /** V8 heap in use (from /metrics), the floor (minimum) of the same windows: what a leak raises. */
+  heapUsedMiB: { baseline: number; final: number };
+  heapUsedGrowth: number;
+  /** RSS and heap used (MiB) about every tenth of the run, for the shape of the curve. */
+  trace: { atSeconds: number; rss: number; heapUsed: number }[];
   /** After the load: /health 200 and a batch of 10,000 strictly increasing IDs of worker 7. */
   healthyAfterwards: boolean;
 }
@@ -51,6 +56,16 @@ export function rssMiB(pid: number): number {
   return kib / 1024;
 }
 
+/** The server's V8 heap in use in MiB, from its own /metrics (prom-client's default metrics). */
+async function heapUsedMiB(url: string): Promise<number> {
+  const text = await (await fetch(`${url}/metrics`)).text();
+  return Number(/^nodejs_heap_size_used_bytes (\S+)$/m.exec(text)?.[1]) / 2 ** 20;
+}
+
+function round1(value: number): number {
+  return Math.round(value * 10) / 10;
+}
+
 function median(values: number[]): number {
   const sorted = [...values].sort((a, b) => a - b);
   return sorted[Math.floor(sorted.length / 2)] ?? Number.NaN;
@@ -68,8 +83,22 @@ export async function runSoak(options: SoakOptions): Promise<SoakResult> {
     await autocannon({ url, connections, duration: warmupSeconds, requests: REQUESTS });
 
     const samples: number[] = [];
-    const sampler = setInterval(() => samples.push(rssMiB(pid)), 1_000);
-    samples.push(rssMiB(pid));
+    const heap: number[] = [];
+    const trace: SoakResult["trace"] = [];
+    const startedAt = performance.now();
+    const traceEvery = Math.max(1, Math.round(options.seconds / 10));
+    const sample = async () => {
+      const rss = rssMiB(pid);
+      samples.push(rss);
+      const heapUsed = await heapUsedMiB(url);
+      heap.push(heapUsed);
+      if ((samples.length - 1) % traceEvery === 0) {
+        const atSeconds = Math.round((performance.now() - startedAt) / 1000);
+        trace.push({ atSeconds, rss: round1(rss), heapUsed: round1(heapUsed) });
+      }
+    };
+    const sampler = setInterval(() => void sample(), 1_000);
+    await sample();
     // autocannon answers with a thenable, not a Promise: no .finally on it.
     const result = await autocannon({
       url,
@@ -86,12 +115,16 @@ export async function runSoak(options: SoakOptions): Promise<SoakResult> {
         throw error;
       },
     );
-    samples.push(rssMiB(pid));
+    await sample();
 
     // Medians of the first and last tenth (at least 3 samples): one GC cycle does not decide.
     const window = Math.max(3, Math.floor(samples.length / 10));
     const baseline = median(samples.slice(0, window));
     const final = median(samples.slice(-window));
+    const heapWindow = Math.max(3, Math.floor(heap.length / 10));
+    // The heap is a sawtooth between collections: its floor (the window's minimum) is what a leak raises.
+    const heapBaseline = Math.min(...heap.slice(0, heapWindow));
+    const heapFinal = Math.min(...heap.slice(-heapWindow));
 
     const health = await fetch(`${url}/health`);
     const batch = await fetch(`${url}/generate?count=10000`);
@@ -112,6 +145,9 @@ export async function runSoak(options: SoakOptions): Promise<SoakResult> {
       latencyMs: { p50: result.latency.p50, p99: result.latency.p99, max: result.latency.max },
       rssMiB: { baseline, final, peak: Math.max(...samples) },
       rssGrowth: (final - baseline) / baseline,
+      heapUsedMiB: { baseline: heapBaseline, final: heapFinal },
+      heapUsedGrowth: (heapFinal - heapBaseline) / heapBaseline,
+      trace,
       healthyAfterwards:
         health.status === 200 && ids.length === 10_000 && increasing && worker === 7,
     };
@@ -129,6 +165,8 @@ export function describeSoak(r: SoakResult): string {
     `(~${(r.idsPerSecond / 1e6).toFixed(2)}M IDs/s), errors ${r.errors} (non-2xx ${r.non2xx}),`,
     `latency p50 ${r.latencyMs.p50} ms, p99 ${r.latencyMs.p99} ms, max ${r.latencyMs.max} ms;`,
     `RSS ${mib(r.rssMiB.baseline)} -> ${mib(r.rssMiB.final)} (${(r.rssGrowth * 100).toFixed(1)}%, peak ${mib(r.rssMiB.peak)});`,
+    `V8 heap used floor ${mib(r.heapUsedMiB.baseline)} -> ${mib(r.heapUsedMiB.final)} (${(r.heapUsedGrowth * 100).toFixed(1)}%);`,
+    `trace (s: RSS/heap MiB) ${r.trace.map((t) => `${t.atSeconds}: ${t.rss}/${t.heapUsed}`).join(", ")};`,
     `healthy and issuing afterwards: ${r.healthyAfterwards ? "yes" : "NO"}`,
   ].join(" ");
 }
