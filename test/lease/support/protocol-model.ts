@@ -585,6 +585,8 @@ export function protocolCommands(ttlMs: number): fc.Arbitrary<Command>[] {
         weight: 6,
         arbitrary: fc
           .oneof(
+            // Small steps land holders near the boundaries (a lease's end, a tick's end).
+            { weight: 3, arbitrary: fc.integer({ min: 0, max: 50 }) },
             { weight: 4, arbitrary: fc.integer({ min: 0, max: Math.floor(ttlMs / 3) }) },
             { weight: 1, arbitrary: fc.integer({ min: 0, max: 2 * ttlMs }) },
           )
