@@ -143,20 +143,30 @@ export function parseConfig(source: Record<string, unknown>, nowMs: number): App
     else if (typeof value === "number" || typeof value === "boolean") input[name] = String(value);
   }
   const parsed = schema.safeParse(input);
-  if (!parsed.success) {
-    const problems = new Map<string, string>();
+  const problems: string[] = [];
+  const bad = new Set<string>();
+  let env: z.infer<typeof schema>;
+  if (parsed.success) {
+    env = parsed.data;
+  } else {
+    // Name every bad variable once, then go on with the good ones so cross-field problems show too.
     for (const issue of parsed.error.issues) {
       const name = String(issue.path[0]) as Name;
-      if (!problems.has(name)) problems.set(name, describe(name, input[name], issue.message));
+      if (bad.has(name)) continue;
+      bad.add(name);
+      problems.push(describe(name, input[name], issue.message));
     }
-    throw new ConfigError([...problems.values()]);
+    const good = Object.fromEntries(Object.entries(input).filter(([name]) => !bad.has(name)));
+    const retry = schema.safeParse(good);
+    if (!retry.success) throw new ConfigError(problems);
+    env = retry.data;
   }
-  const env = parsed.data;
-  const problems: string[] = [];
 
   let layout: Layout | undefined;
   const epochMs = env.EPOCH === undefined ? DEFAULT_EPOCH_MS : parseEpoch(env.EPOCH);
-  if (Number.isNaN(epochMs)) {
+  if (bad.has("LAYOUT") || bad.has("EPOCH")) {
+    // The layout is unknown: checks that depend on it would only mislead.
+  } else if (Number.isNaN(epochMs)) {
     problems.push(describe("EPOCH", input.EPOCH, "not a valid time"));
   } else {
     try {

@@ -105,6 +105,17 @@ describe("config", () => {
     expect(problemsOf(env)).toContainEqual(expect.stringMatching(message));
   });
 
+  it("reports problems across variables even when one value is already bad", () => {
+    const problems = problemsOf({ PORT: "0", WORKER_ID: "1024" });
+    expect(problems).toHaveLength(2);
+    expect(problems).toContainEqual(expect.stringMatching(/^PORT="0": below 1/));
+    expect(problems).toContainEqual(expect.stringMatching(/^WORKER_ID="1024": above 1023/));
+    // With the layout itself bad, nothing is judged against a layout that is not the one meant.
+    expect(problemsOf({ LAYOUT: "sonyflak", WORKER_ID: "5000" })).toEqual([
+      expect.stringMatching(/^LAYOUT="sonyflak": unknown layout/),
+    ]);
+  });
+
   it("treats empty values as unset", () => {
     expect(parseConfig({ PORT: "", WORKER_ID: "  " }, NOW)).toMatchObject({
       port: 8080,
