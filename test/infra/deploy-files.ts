@@ -109,6 +109,7 @@ export const PLATFORM_VARIABLES = new Set([
   "AWS_SECRET_ACCESS_KEY",
   "AWS_SESSION_TOKEN",
   "NODE_ENV",
+  "NODE_OPTIONS",
 ]);
 
 /**
