@@ -121,8 +121,9 @@ export async function runSoak(options: SoakOptions): Promise<SoakResult> {
     const window = Math.max(3, Math.floor(samples.length / 10));
     const baseline = median(samples.slice(0, window));
     const final = median(samples.slice(-window));
-    const heapWindow = Math.max(3, Math.floor(heap.length / 10));
-    // The heap is a sawtooth between collections: its floor (the window's minimum) is what a leak raises.
+    // The heap is a sawtooth between collections whose period can exceed a few samples: its floor
+    // over the first and last third of the run (the window's minimum) is what a leak raises.
+    const heapWindow = Math.max(5, Math.floor(heap.length / 3));
     const heapBaseline = Math.min(...heap.slice(0, heapWindow));
     const heapFinal = Math.min(...heap.slice(-heapWindow));
 

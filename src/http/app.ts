@@ -6,6 +6,7 @@ import type { AppDeps, Background, HealthIssue } from "./deps.ts";
 import { prefersText, wantsJson } from "./negotiate.ts";
 import { openApiDocument } from "./openapi.ts";
 import {
+  API_HEADER_OBJECT,
   apiHeaders,
   ProblemError,
   problem,
@@ -21,6 +22,9 @@ const CLOCK_ERROR_WINDOW_MS = 60_000;
 // IDs from another layout or epoch decode to far-future times; a real ID is never that far ahead.
 const DECODE_FUTURE_SLACK_MS = 3_600_000;
 const BAD_INPUT_CODES = new Set(["INVALID_ID", "INVALID_COUNT"]);
+// Plain header objects: @hono/node-server writes them straight out (its fast path), unlike Headers.
+const JSON_HEADERS = { "content-type": "application/json", ...API_HEADER_OBJECT };
+const TEXT_HEADERS = { "content-type": "text/plain; charset=UTF-8", ...API_HEADER_OBJECT };
 const ROUTES = ["/generate", "/decode/:id", "/health", "/metrics", "/openapi.json"];
 
 /** The Hono app: the same on every runtime; the target passes in everything it needs. */
@@ -57,9 +61,11 @@ export function createApp(deps: AppDeps, version = "0.0.0"): Hono {
     const format: IdFormat = query.format ?? "decimal";
     const respond = (ids: bigint[]): Response => {
       const texts = ids.map((id) => formatId(id, format));
-      apiHeaders(c);
-      if (prefersText(c.req.header("Accept"))) return c.text(`${texts.join("\n")}\n`);
-      return c.json(count === undefined ? { id: texts[0] } : { ids: texts });
+      if (prefersText(c.req.header("Accept"))) {
+        return new Response(`${texts.join("\n")}\n`, { headers: { ...TEXT_HEADERS } });
+      }
+      const body = JSON.stringify(count === undefined ? { id: texts[0] } : { ids: texts });
+      return new Response(body, { headers: { ...JSON_HEADERS } });
     };
     if (deps.beforeIssue) {
       return deps

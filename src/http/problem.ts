@@ -17,6 +17,11 @@ const API_HEADERS: [string, string][] = [
   ["X-Content-Type-Options", "nosniff"],
 ];
 
+/** The same headers as a plain object, for responses built without a Hono context. */
+export const API_HEADER_OBJECT: Readonly<Record<string, string>> = Object.freeze(
+  Object.fromEntries(API_HEADERS.map(([name, value]) => [name.toLowerCase(), value])),
+);
+
 /** Puts the headers every answer carries on the response being built. */
 export function apiHeaders(c: Context): void {
   for (const [name, value] of API_HEADERS) c.header(name, value);
