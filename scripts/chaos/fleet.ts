@@ -1,7 +1,7 @@
 // The processes a chaos run starts: Node servers (`src/targets/node.ts`) and one dynalite server.
 import { type ChildProcess, spawn } from "node:child_process";
-import { createServer } from "node:net";
 import { fileURLToPath } from "node:url";
+import { freePort } from "../../test/support/node-server.ts";
 
 const ENTRY = fileURLToPath(new URL("../../src/targets/node.ts", import.meta.url));
 const DYNALITE = fileURLToPath(new URL("./dynalite-server.ts", import.meta.url));
@@ -12,17 +12,7 @@ export type Log = Record<string, unknown>;
 /** Log lines kept per process (lease events); per-request warnings are only counted. */
 const KEPT = /lease|listening|exiting|clock/;
 
-/** A free loopback TCP port (the OS picks one, then it is released for the child). */
-export function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = createServer();
-    server.once("error", reject);
-    server.listen(0, "127.0.0.1", () => {
-      const address = server.address();
-      server.close(() => resolve(typeof address === "object" && address ? address.port : 0));
-    });
-  });
-}
+export { freePort };
 
 /** Every child still running, so an interrupted run can stop them all (see `killEverything`). */
 const running = new Set<ChildProcess>();

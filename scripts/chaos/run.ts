@@ -8,6 +8,7 @@ import { createDynamoDbClient } from "../../src/lease/dynamodb-client.ts";
 import { DynamoDbLeaseStore } from "../../src/lease/dynamodb-store.ts";
 import { createLeaseTable } from "../../src/lease/dynamodb-table.ts";
 import { CLOCK_CONTROL_PATH } from "../../src/targets/clock-control.ts";
+import { mulberry32 } from "../../test/support/prng.ts";
 import { DynaliteProcess, freePort, Incarnation, type Log, onInterrupt, sleep } from "./fleet.ts";
 import { IdLog } from "./id-log.ts";
 import type {
@@ -60,21 +61,9 @@ function describeWorker(slot: Slot): string {
   return Date.now() - slot.lastIssuedAt < 1_000 ? `worker ${slot.lastWorker}` : "no lease";
 }
 
-/** mulberry32: a small seeded PRNG, so a run's choices can be replayed with `--seed`. */
-function prng(seed: number): () => number {
-  let state = seed >>> 0;
-  return () => {
-    state = (state + 0x6d2b79f5) >>> 0;
-    let t = state;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
-
 /** Runs the chaos scenario; always stops every process it started. */
 export async function runChaos(options: ChaosOptions): Promise<ChaosReport> {
-  const random = prng(options.seed);
+  const random = mulberry32(options.seed);
   const pick = <T>(items: T[]): T | undefined => items[Math.floor(random() * items.length)];
   const say = options.log;
   const dir = mkdtempSync(join(tmpdir(), "edgeflake-chaos-"));

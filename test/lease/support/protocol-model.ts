@@ -14,6 +14,7 @@ import {
 import { Leaser } from "../../../src/lease/leaser.ts";
 import type { LeaseStore } from "../../../src/lease/store.ts";
 import { FakeClock } from "../../support/fake-clock.ts";
+import { mulberry32 } from "../../support/prng.ts";
 import { type AppliedWrite, ScheduledStore, type StoreFault } from "./scheduled-store.ts";
 
 export const HOLDERS = 3;
@@ -328,18 +329,6 @@ function isExpectedLeaseError(error: unknown): boolean {
     error instanceof NoFreeWorkerIdError ||
     (error as { code?: string }).code === "LEASE_EXPIRED"
   );
-}
-
-/** A small seeded PRNG: the leasers' candidate order and jitter are part of the replayable run. */
-function mulberry32(seed: number): () => number {
-  let state = seed >>> 0;
-  return () => {
-    state = (state + 0x6d2b79f5) >>> 0;
-    let t = state;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4_294_967_296;
-  };
 }
 
 type Command = fc.AsyncCommand<ProtocolModel, ProtocolReal>;
