@@ -17,7 +17,7 @@ export {
   NamespaceMismatchError,
   NoFreeWorkerIdError,
 } from "./errors.ts";
-export { globalTimers, Leaser, type LeaserOptions, type Timers } from "./leaser.ts";
+export { Leaser, type LeaserOptions } from "./leaser.ts";
 export { MemoryLeaseStore, MemoryLeaseTable } from "./memory-store.ts";
 export { LEASE_STATES, type LeaseState } from "./metrics.ts";
 export type {
@@ -29,6 +29,7 @@ export type {
   LeaseStore,
   NamespaceBinding,
 } from "./store.ts";
+export { globalTimers, type Timers } from "./timers.ts";
 
 export interface LeaserDeps {
   generator: SnowflakeGenerator;

@@ -1,36 +1,14 @@
 import type { Registry } from "prom-client";
 import type { Clock } from "../core/clock.ts";
-import { EdgeflakeError, LeaseExpiredError } from "../core/errors.ts";
+import { LeaseExpiredError } from "../core/errors.ts";
 import type { SnowflakeGenerator } from "../core/generator.ts";
 import type { Background, HealthIssue } from "../http/deps.ts";
 import { type Logger, silentLogger } from "../log.ts";
-import {
-  LeaseLostError,
-  LeaseStoreUnavailableError,
-  NamespaceMismatchError,
-  NoFreeWorkerIdError,
-} from "./errors.ts";
+import { LeaseLostError, NoFreeWorkerIdError } from "./errors.ts";
 import { LeaseMetrics, type LeaseState, type WriteResult } from "./metrics.ts";
+import { errorMessage, freeWorkerIds, isTransient, retryDelayMs } from "./policy.ts";
 import type { Acquired, HolderInfo, Lease, LeaseStore } from "./store.ts";
-
-/** Timer functions, injectable so tests can drive them. */
-export interface Timers {
-  /** Runs `callback` after `ms`; a timer without `keepAlive` must not keep a Node process alive. */
-  set(callback: () => void, ms: number, keepAlive?: boolean): unknown;
-  clear(handle: unknown): void;
-}
-
-/** Global timers (the same in Node, workerd and Lambda); `unref` where the runtime has it. */
-export const globalTimers: Timers = {
-  set(callback, ms, keepAlive = false) {
-    const handle: unknown = setTimeout(callback, ms);
-    if (!keepAlive) (handle as { unref?: () => void }).unref?.();
-    return handle;
-  },
-  clear(handle) {
-    clearTimeout(handle as Parameters<typeof clearTimeout>[0]);
-  },
-};
+import { globalTimers, type Timers } from "./timers.ts";
 
 export interface LeaserOptions {
   store: LeaseStore;
@@ -176,8 +154,8 @@ export class Leaser {
         break;
       } catch (error) {
         if (!isTransient(error)) throw error;
-        const delayMs = this.retryDelay(error);
-        const text = message(error);
+        const delayMs = retryDelayMs(error, this.ttlMs, this.failures, this.random);
+        const text = errorMessage(error);
         const nowMs = this.clock.now();
         // A waiting instance polls often; log what changes, and a reminder every 30 s.
         if (text !== logged.text || nowMs - logged.atMs >= 30_000) {
@@ -265,7 +243,7 @@ export class Leaser {
       );
     } catch (error) {
       this.logger.warn(
-        { workerId: lease.workerId, err: message(error) },
+        { workerId: lease.workerId, err: errorMessage(error) },
         "could not release worker-ID lease; it lapses at its expiresAt",
       );
     }
@@ -355,7 +333,7 @@ export class Leaser {
     }
     let held = 0;
     for (let round = 0; round < LIST_ROUNDS && writes < this.maxAcquireWrites; round++) {
-      const free = await this.freeWorkerIds(total);
+      const free = await this.listFreeWorkerIds(total);
       held = total - free.length;
       if (free.length === 0) {
         const error = new NoFreeWorkerIdError(this.store.namespace, held, total);
@@ -385,7 +363,7 @@ export class Leaser {
   }
 
   /** Worker IDs without a live lease (by this clock), in random order. */
-  private async freeWorkerIds(total: number): Promise<number[]> {
+  private async listFreeWorkerIds(total: number): Promise<number[]> {
     let records: Awaited<ReturnType<LeaseStore["list"]>>;
     try {
       records = await this.store.list();
@@ -393,21 +371,7 @@ export class Leaser {
       this.failed(undefined, error);
       throw error;
     }
-    const nowMs = this.clock.now();
-    const held = new Set<number>();
-    for (const record of records) {
-      if (record.expiresAt > nowMs && record.workerId < total) held.add(record.workerId);
-    }
-    const free: number[] = [];
-    for (let workerId = 0; workerId < total; workerId++) {
-      if (!held.has(workerId)) free.push(workerId);
-    }
-    // Fisher-Yates: concurrent acquirers spread over the free IDs instead of racing for the first.
-    for (let i = free.length - 1; i > 0; i--) {
-      const j = Math.floor(this.random() * (i + 1));
-      [free[i], free[j]] = [free[j] as number, free[i] as number];
-    }
-    return free;
+    return freeWorkerIds(records, total, this.clock.now(), this.random);
   }
 
   /** One conditional write; on success the generator is fenced to [previous expiresAt, expiresAt). */
@@ -451,7 +415,7 @@ export class Leaser {
     try {
       await this.refresh();
     } catch (error) {
-      this.logger.warn({ err: message(error) }, "background lease renewal failed");
+      this.logger.warn({ err: errorMessage(error) }, "background lease renewal failed");
     }
   }
 
@@ -467,28 +431,16 @@ export class Leaser {
       this.schedule(this.ttlMs / 3);
     } catch (error) {
       if (this.stopped) return;
-      const delayMs = this.retryDelay(error);
+      const delayMs = retryDelayMs(error, this.ttlMs, this.failures, this.random);
       const fields = {
         workerId: this.lease?.workerId,
-        err: message(error),
+        err: errorMessage(error),
         retryInMs: Math.round(delayMs),
       };
       if (isTransient(error)) this.logger.warn(fields, "lease renewal failed; retrying");
       else this.logger.error(fields, "lease renewal failed; retrying");
       this.schedule(delayMs);
     }
-  }
-
-  /**
-   * Jittered exponential backoff for store errors, from ttl/60 up to ttl/6; a full namespace is
-   * polled every ttl/10 (at most 1 s), so a released worker ID is taken soon after.
-   */
-  private retryDelay(error: unknown): number {
-    const jitter = 0.5 + this.random() / 2;
-    if (error instanceof NoFreeWorkerIdError) return Math.min(1_000, this.ttlMs / 10) * jitter;
-    const baseMs = Math.min(1_000, Math.max(10, this.ttlMs / 60));
-    const exponent = Math.min(this.failures - 1, 10);
-    return Math.min(this.ttlMs / 6, baseMs * 2 ** Math.max(exponent, 0)) * jitter;
   }
 
   /** Below this much lease left, `ensure` renews before issuing instead of in the background. */
@@ -505,18 +457,6 @@ export class Leaser {
   private failed(counter: LeaseMetrics["acquisitions"] | undefined, error: unknown): void {
     counter?.inc({ result: "error" satisfies WriteResult });
     this.failures++;
-    this.lastError = message(error);
+    this.lastError = errorMessage(error);
   }
-}
-
-/** Errors that waiting can cure: the store was unreachable or throttled, or every ID was held. */
-function isTransient(error: unknown): boolean {
-  if (error instanceof LeaseStoreUnavailableError) return error.retryable;
-  if (error instanceof NamespaceMismatchError) return false;
-  return error instanceof NoFreeWorkerIdError || error instanceof LeaseLostError;
-}
-
-function message(error: unknown): string {
-  if (error instanceof EdgeflakeError || error instanceof Error) return error.message;
-  return String(error);
 }
