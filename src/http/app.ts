@@ -14,6 +14,7 @@ import {
   problemResponse,
 } from "./problem.ts";
 import { decodeQuerySchema, generateQuerySchema } from "./schemas.ts";
+import { throttledWarn } from "./throttled-log.ts";
 
 export type { AppDeps } from "./deps.ts";
 
@@ -33,6 +34,7 @@ export function createApp(deps: AppDeps, version = "0.0.0"): Hono {
   const app = new Hono();
   const httpMetrics = registerHttpMetrics(deps.registry);
   const openapi = JSON.stringify(openApiDocument(version, deps.maxBatch));
+  const warn = throttledWarn(deps.logger, clock);
   // No Hono middleware on purpose: with none, a synchronous handler answers synchronously, and
   // the promise chain that middleware adds cost about 6 µs per request (npm run bench:http).
   const requireToken = async (c: Context, token: string | undefined): Promise<void> => {
@@ -145,7 +147,7 @@ export function createApp(deps: AppDeps, version = "0.0.0"): Hono {
       if (BAD_INPUT_CODES.has(error.code)) {
         return problemResponse(c, { ...badRequest(slug(error.code), error.message).problem });
       }
-      deps.logger.warn({ code: error.code, err: error.message }, "cannot issue");
+      warn(error.code, { code: error.code, err: error.message }, "cannot issue");
       return problemResponse(
         c,
         problem(503, slug(error.code), "Service Unavailable", error.message),
