@@ -58,7 +58,7 @@ export class Incarnation {
   readonly logs: Log[] = [];
   readonly exited: Promise<number | null>;
   listening = false;
-  /** Warnings logged for refused requests ("cannot issue"). */
+  /** Refused requests as the server's "cannot issue" warnings report them (one line per second per kind, with the count held back). */
   cannotIssue = 0;
   stderr = "";
 
@@ -99,7 +99,7 @@ export class Incarnation {
         }
         const message = String(log.msg);
         if (message === "cannot issue") {
-          this.cannotIssue++;
+          this.cannotIssue += 1 + Number(log.suppressed ?? 0);
           continue;
         }
         if (message === "listening") this.listening = true;
