@@ -1,4 +1,5 @@
 import type { ConfigError } from "../config.ts";
+import { problem, problemAsResponse } from "../http/problem.ts";
 import type { Logger } from "../log.ts";
 
 /**
@@ -8,14 +9,6 @@ import type { Logger } from "../log.ts";
 export function configProblem(error: ConfigError, logger: Logger): Response {
   logger.error({ problems: error.problems }, "invalid configuration");
   const names = [...new Set(error.problems.map((p) => /^[A-Z_]+/.exec(p)?.[0] ?? "?"))];
-  const body = {
-    type: "urn:edgeflake:problem:invalid-configuration",
-    title: "Internal Server Error",
-    status: 500,
-    detail: `invalid configuration: ${names.join(", ")} (details in the log)`,
-  };
-  return new Response(JSON.stringify(body), {
-    status: 500,
-    headers: { "Content-Type": "application/problem+json", "Cache-Control": "no-store" },
-  });
+  const detail = `invalid configuration: ${names.join(", ")} (details in the log)`;
+  return problemAsResponse(problem(500, "invalid-configuration", "Internal Server Error", detail));
 }

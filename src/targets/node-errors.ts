@@ -4,7 +4,7 @@
 // and security headers as every answer of the app, instead of a bare status line.
 import type { Duplex } from "node:stream";
 import { RequestError } from "@hono/node-server";
-import { problem, problemAsResponse } from "../http/problem.ts";
+import { API_HEADER_OBJECT, problem, problemAsResponse } from "../http/problem.ts";
 import type { Logger } from "../log.ts";
 
 /** Request line plus headers, in bytes (Node's default, made explicit): above it, 431. */
@@ -58,11 +58,11 @@ export function answerClientError(error: Error & { code?: string }, socket: Dupl
   }
   const [status, slug, title, detail] = CLIENT_ERRORS[error.code ?? ""] ?? BAD_REQUEST;
   const body = JSON.stringify(problem(status, slug, title, detail));
+  const headers = Object.entries(API_HEADER_OBJECT).map(([name, value]) => `${name}: ${value}\r\n`);
   socket.end(
     `HTTP/1.1 ${status} ${title}\r\n` +
       "Content-Type: application/problem+json\r\n" +
-      "Cache-Control: no-store\r\n" +
-      "X-Content-Type-Options: nosniff\r\n" +
+      headers.join("") +
       `Content-Length: ${Buffer.byteLength(body)}\r\n` +
       `Connection: close\r\n\r\n${body}`,
   );
