@@ -6,7 +6,7 @@ import type { Logger } from "../log.ts";
 import { createDynamoDbClient, type DynamoDbClientOptions } from "./dynamodb-client.ts";
 import { DynamoDbLeaseStore } from "./dynamodb-store.ts";
 import { Leaser } from "./leaser.ts";
-import type { HolderInfo } from "./store.ts";
+import type { HolderInfo, LeaseStore } from "./store.ts";
 
 export { createDynamoDbClient, type DynamoDbClientOptions } from "./dynamodb-client.ts";
 export { DynamoDbLeaseStore, workerKey } from "./dynamodb-store.ts";
@@ -39,20 +39,23 @@ export interface LeaserDeps {
   info: HolderInfo;
   /** Explicit credentials (for example read from Workers bindings); default: the AWS chain. */
   credentials?: DynamoDbClientOptions["credentials"];
+  /** A store instead of the DynamoDB table (tests). */
+  store?: LeaseStore;
 }
 
 /** The leaser a target uses when `LEASE_TABLE` is set: DynamoDB store, metrics on `registry`. */
 export function createDynamoDbLeaser(config: LeaseConfig, deps: LeaserDeps): Leaser {
-  const client = createDynamoDbClient({
-    region: config.region,
-    endpoint: config.endpoint,
-    credentials: deps.credentials,
-  });
-  const store = new DynamoDbLeaseStore({
-    client,
-    table: config.table,
-    namespace: config.namespace,
-  });
+  const store =
+    deps.store ??
+    new DynamoDbLeaseStore({
+      client: createDynamoDbClient({
+        region: config.region,
+        endpoint: config.endpoint,
+        credentials: deps.credentials,
+      }),
+      table: config.table,
+      namespace: config.namespace,
+    });
   return new Leaser({
     store,
     generator: deps.generator,

@@ -2,11 +2,10 @@ import type { ExecutionContext } from "hono";
 import type { AppConfig } from "../config.ts";
 import type { Background } from "../http/deps.ts";
 import {
-  createDynamoDbClient,
+  createDynamoDbLeaser,
   type DynamoDbClientOptions,
-  DynamoDbLeaseStore,
   type HolderInfo,
-  Leaser,
+  type Leaser,
   type LeaseStore,
 } from "../lease/index.ts";
 import { createService, type Service, type ServiceOptions } from "../service.ts";
@@ -63,25 +62,14 @@ export function createLazyLeasedService(
     await leaser.ensure((task) => pending.push(task));
     await Promise.all(pending);
   };
-  const store =
-    options.store ??
-    new DynamoDbLeaseStore({
-      client: createDynamoDbClient({
-        region: leaseConfig.region,
-        endpoint: leaseConfig.endpoint,
-        credentials: options.credentials,
-      }),
-      table: leaseConfig.table,
-      namespace: leaseConfig.namespace,
-    });
-  late.leaser = new Leaser({
-    store,
+  late.leaser = createDynamoDbLeaser(leaseConfig, {
     generator: service.generator,
     clock: options.clock,
-    ttlMs: leaseConfig.ttlMs,
     logger: options.logger,
     registry: service.registry,
     info: options.info,
+    credentials: options.credentials,
+    store: options.store,
   });
   const fetch = async (request: Request, env?: unknown, ctx?: ExecutionContext) => {
     if (new URL(request.url).pathname === "/health") {
