@@ -16,7 +16,7 @@ export function nodeHolderInfo(): HolderInfo {
  */
 export function localCredentials(
   endpoint: string | undefined,
-  env: NodeJS.ProcessEnv = process.env,
+  env: Readonly<Record<string, unknown>> = process.env,
 ): { accessKeyId: string; secretAccessKey: string } | undefined {
   const hasCredentials =
     env.AWS_ACCESS_KEY_ID ||

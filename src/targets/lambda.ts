@@ -11,6 +11,7 @@ import packageJson from "../../package.json" with { type: "json" };
 import { ConfigError, parseConfig } from "../config.ts";
 import type { Clock } from "../core/clock.ts";
 import type { LeaseStore } from "../lease/index.ts";
+import { localCredentials } from "../lease/node.ts";
 import { systemClock } from "../system-clock.ts";
 import { configProblem } from "./config-problem.ts";
 import { consoleLogger } from "./console-logger.ts";
@@ -48,7 +49,7 @@ export function createLambdaHandler(
           runtime: "lambda",
           version: packageJson.version,
           info: holderInfo(env),
-          credentials: localCredentials(env, config.lease?.endpoint),
+          credentials: localCredentials(config.lease?.endpoint, env),
           store: options.store,
           renewInline: true,
         });
@@ -72,12 +73,6 @@ function holderInfo(env: Record<string, unknown>) {
     host: typeof stream === "string" && stream ? stream : "lambda",
     runtime: typeof runtime === "string" && runtime ? runtime : "lambda",
   };
-}
-
-/** A local endpoint (dynalite) accepts any credentials; on AWS the SDK's default chain applies. */
-function localCredentials(env: Record<string, unknown>, endpoint: string | undefined) {
-  if (!endpoint || env.AWS_ACCESS_KEY_ID) return undefined;
-  return { accessKeyId: "local", secretAccessKey: "local" };
 }
 
 /** The function serverless.yml points at. */
