@@ -228,6 +228,12 @@ export function parseConfig(source: Record<string, unknown>, nowMs: number): App
       ),
     );
   }
+  const pushLabelNames = env.METRICS_PUSH_LABELS?.split(",").map((pair) => pair.split("=")[0]);
+  if (pushLabelNames && new Set(pushLabelNames).size < pushLabelNames.length) {
+    problems.push(
+      describe("METRICS_PUSH_LABELS", input.METRICS_PUSH_LABELS, "a label name repeats"),
+    );
+  }
   if (problems.length > 0 || !layout) throw new ConfigError(problems);
 
   return {

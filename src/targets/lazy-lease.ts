@@ -23,8 +23,6 @@ export interface LazyLeaseOptions extends Omit<ServiceOptions, "beforeIssue" | "
    * the response is returned, so work left running would only resume (and likely fail) on thaw.
    */
   renewInline?: boolean;
-  /** The fetch metrics pushes use (default: the global one). */
-  pushFetch?: typeof fetch;
 }
 
 export interface LazyLeasedService extends Service {
@@ -105,6 +103,6 @@ function pusherFor(config: AppConfig, options: LazyLeaseOptions, service: Servic
     runtime: options.runtime,
     instance: owner.slice(0, 8),
     workerId: () => service.generator.workerId,
-    fetch: options.pushFetch ?? ((url, init) => fetch(url, init)),
+    fetch: (url, init) => fetch(url, init),
   });
 }

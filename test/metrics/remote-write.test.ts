@@ -165,7 +165,16 @@ describe("METRICS_PUSH_* configuration", () => {
     const problems = (error as ConfigError).problems;
     for (const name of Object.keys(bad)) expect(problems.join("\n")).toContain(`${name}=`);
     expect(problems.join("\n")).not.toContain("s3cr3t");
-    for (const labels of ["a", "a=", "1a=b", "__name__=x", "le=1", "a=b,,c=d", "a=b c"]) {
+    for (const labels of [
+      "a",
+      "a=",
+      "1a=b",
+      "__name__=x",
+      "le=1",
+      "a=b,,c=d",
+      "a=b c",
+      "a=1,a=2",
+    ]) {
       expect(
         () => parseConfig({ METRICS_PUSH_URL: "http://p/w", METRICS_PUSH_LABELS: labels }, now),
         labels,
