@@ -160,7 +160,14 @@ describe("alerting rules", () => {
   it("per-worker alerts keep the worker label (aggregated with `by (... worker ...)`)", () => {
     for (const alert of alerts) {
       // Per target (`up`) and per job (HTTP metrics): no worker label to keep.
-      if (["SnowflakeInstanceDown", "SnowflakeErrorBudgetBurn"].includes(alert.alert)) continue;
+      // Per pushing job and per lease namespace (edgeflake-push group): no single worker either.
+      const perJob = [
+        "SnowflakePushesStopped",
+        "SnowflakePushFailing",
+        "SnowflakeLeasePoolNearlyExhausted",
+      ];
+      if (["SnowflakeInstanceDown", "SnowflakeErrorBudgetBurn", ...perJob].includes(alert.alert))
+        continue;
       expect(String(alert.expr), alert.alert).toMatch(/\bby \([^)]*\bworker\b[^)]*\)/);
     }
   });
