@@ -1,5 +1,11 @@
 import * as z from "zod/mini";
-import { createLayout, DEFAULT_EPOCH_MS, type Layout } from "./core/index.ts";
+import {
+  createLayout,
+  DEFAULT_EPOCH_MS,
+  EdgeflakeError,
+  type Layout,
+  parseLayoutName,
+} from "./core/index.ts";
 
 /** The validated configuration every target starts from. */
 export interface AppConfig {
@@ -30,13 +36,22 @@ export interface LeaseConfig {
 export const LOG_LEVELS = ["fatal", "error", "warn", "info", "debug", "trace", "silent"] as const;
 export type LogLevel = (typeof LOG_LEVELS)[number];
 
+/** One problem: the line that describes it and the variables it concerns. */
+export interface ConfigProblem {
+  variables: readonly string[];
+  line: string;
+}
+
 /** Every bad variable, one line each: `NAME="value": problem (accepted: range)`. */
-export class ConfigError extends Error {
+export class ConfigError extends EdgeflakeError {
   readonly problems: string[];
-  constructor(problems: string[]) {
-    super(`invalid configuration:\n${problems.map((p) => `  ${p}`).join("\n")}`);
-    this.name = "ConfigError";
-    this.problems = problems;
+  /** Every variable a problem concerns, once each, in the order of the problems. */
+  readonly variables: string[];
+  constructor(problems: readonly ConfigProblem[]) {
+    const lines = problems.map((p) => p.line);
+    super("INVALID_CONFIG", `invalid configuration:\n${lines.map((p) => `  ${p}`).join("\n")}`);
+    this.problems = lines;
+    this.variables = [...new Set(problems.flatMap((p) => p.variables))];
   }
 }
 
@@ -143,8 +158,8 @@ export function parseConfig(source: Record<string, unknown>, nowMs: number): App
     else if (typeof value === "number" || typeof value === "boolean") input[name] = String(value);
   }
   const parsed = schema.safeParse(input);
-  const problems: string[] = [];
-  const bad = new Set<string>();
+  const problems: ConfigProblem[] = [];
+  const bad = new Set<Name>();
   let env: z.infer<typeof schema>;
   if (parsed.success) {
     env = parsed.data;
@@ -154,41 +169,40 @@ export function parseConfig(source: Record<string, unknown>, nowMs: number): App
       const name = String(issue.path[0]) as Name;
       if (bad.has(name)) continue;
       bad.add(name);
-      problems.push(describe(name, input[name], issue.message));
+      problems.push(problemOf([name], input, issue.message));
     }
-    const good = Object.fromEntries(Object.entries(input).filter(([name]) => !bad.has(name)));
+    const good = Object.fromEntries(
+      Object.entries(input).filter(([name]) => !bad.has(name as Name)),
+    );
     const retry = schema.safeParse(good);
     if (!retry.success) throw new ConfigError(problems);
     env = retry.data;
   }
 
-  let layout: Layout | undefined;
+  // Each check names the variables it judges; checks that need the layout run only once it is valid.
+  const blame = (names: Name[], problem: string | undefined) => {
+    if (problem === undefined) return false;
+    problems.push(problemOf(names, input, problem));
+    return true;
+  };
+  const spec = bad.has("LAYOUT")
+    ? undefined
+    : attempt(() => parseLayoutName(env.LAYOUT ?? "classic"));
+  if (spec && "problem" in spec) blame(["LAYOUT"], spec.problem);
   const epochMs = env.EPOCH === undefined ? DEFAULT_EPOCH_MS : parseEpoch(env.EPOCH);
-  if (bad.has("LAYOUT") || bad.has("EPOCH")) {
-    // The layout is unknown: checks that depend on it would only mislead.
-  } else if (Number.isNaN(epochMs)) {
-    problems.push(describe("EPOCH", input.EPOCH, "not a valid time"));
-  } else {
-    try {
-      layout = createLayout(env.LAYOUT ?? "classic", epochMs, nowMs);
-    } catch (error) {
-      const name = env.EPOCH !== undefined && /epoch/i.test(String(error)) ? "EPOCH" : "LAYOUT";
-      problems.push(describe(name, input[name] ?? "", (error as Error).message));
-    }
+  const epochBad = bad.has("EPOCH") || blame(["EPOCH"], epochProblem(epochMs, nowMs));
+  let layout: Layout | undefined;
+  if (spec && "value" in spec && !epochBad) {
+    // Bit widths, and the lifetime from a valid epoch: what to change is the layout.
+    const created = attempt(() => createLayout(spec.value, epochMs, nowMs));
+    if ("value" in created) layout = created.value;
+    else blame(["LAYOUT"], created.problem);
   }
   if (env.WORKER_ID !== undefined && env.LEASE_TABLE !== undefined) {
-    problems.push(
-      `WORKER_ID="${input.WORKER_ID}" and LEASE_TABLE="${input.LEASE_TABLE}": set one, not both (static worker ID or leasing)`,
-    );
+    blame(["WORKER_ID", "LEASE_TABLE"], "set one, not both (static worker ID or leasing)");
   }
   if (layout && env.WORKER_ID !== undefined && env.WORKER_ID > layout.maxWorkerId) {
-    problems.push(
-      describe(
-        "WORKER_ID",
-        input.WORKER_ID,
-        `above ${layout.maxWorkerId}, the layout's largest worker ID`,
-      ),
-    );
+    blame(["WORKER_ID"], `above ${layout.maxWorkerId}, the layout's largest worker ID`);
   }
   if (problems.length > 0 || !layout) throw new ConfigError(problems);
 
@@ -221,9 +235,38 @@ function parseEpoch(value: string): number {
   return /^\d+$/.test(value) ? Number(value) : Date.parse(value);
 }
 
-function describe(name: Name, value: string | undefined, problem: string): string {
-  const shown = name.endsWith("TOKEN") ? "<redacted>" : JSON.stringify(value ?? "").slice(0, 80);
-  return `${name}=${shown}: ${problem} (accepted: ${VARIABLES[name].accepted})`;
+/** EPOCH on its own (the rules `createLayout` applies too, checked here to name EPOCH). */
+function epochProblem(epochMs: number, nowMs: number): string | undefined {
+  if (Number.isNaN(epochMs)) return "not a valid time";
+  if (!Number.isSafeInteger(epochMs) || epochMs < 0) {
+    return `epoch must be a non-negative integer of ms since 1970 (got ${epochMs})`;
+  }
+  if (epochMs > nowMs) return `epoch ${new Date(epochMs).toISOString()} is in the future`;
+  return undefined;
+}
+
+/** What `run` returns, or the message of the error it throws. */
+function attempt<T>(run: () => T): { value: T } | { problem: string } {
+  try {
+    return { value: run() };
+  } catch (error) {
+    return { problem: error instanceof Error ? error.message : String(error) };
+  }
+}
+
+/**
+ * One variable: `NAME="value": problem (accepted: ...)`; several (a conflict between them):
+ * `A="x" and B="y": problem`. Tokens are never shown.
+ */
+function problemOf(names: Name[], input: Record<string, string>, problem: string): ConfigProblem {
+  const shown = (name: Name) =>
+    name.endsWith("TOKEN") ? "<redacted>" : JSON.stringify(input[name] ?? "");
+  const [only] = names;
+  const line =
+    names.length === 1 && only
+      ? `${only}=${shown(only).slice(0, 80)}: ${problem} (accepted: ${VARIABLES[only].accepted})`
+      : `${names.map((name) => `${name}=${shown(name)}`).join(" and ")}: ${problem}`;
+  return { variables: names, line };
 }
 
 /** The config as it is safe to log: secrets replaced. */
