@@ -6,6 +6,7 @@ import { type Logger, silentLogger } from "../log.ts";
 import type { Background, HealthIssue } from "../service-types.ts";
 import { Acquirer } from "./acquirer.ts";
 import { LeaseLostError } from "./errors.ts";
+import { leaseHealthIssue } from "./health.ts";
 import { LeaseMetrics, type LeaseState } from "./metrics.ts";
 import { StoreOutcomes } from "./outcomes.ts";
 import { errorMessage } from "./policy.ts";
@@ -132,24 +133,8 @@ export class Leaser {
   }
 
   /** For `AppDeps.healthChecks`: an issue when there is no lease or its renewals are overdue. */
-  readonly healthCheck = (nowMs: number): HealthIssue | null => {
-    const tenure = this.tenure;
-    const lastError = this.outcomes.lastError;
-    const reason = lastError ? `; last store operation failed: ${lastError}` : "";
-    if (!tenure) {
-      const what = this.stopped ? "released (shutting down)" : "none held yet";
-      return { check: "lease", detail: `worker-ID lease ${what}${reason}` };
-    }
-    if (!tenure.overdue(nowMs)) return null;
-    const leftMs = Math.round(tenure.expiresAt - nowMs);
-    return {
-      check: "lease",
-      detail:
-        leftMs > 0
-          ? `lease on worker ID ${tenure.workerId} expires in ${leftMs} ms${reason}`
-          : `lease on worker ID ${tenure.workerId} expired ${-leftMs} ms ago${reason}`,
-    };
-  };
+  readonly healthCheck = (nowMs: number): HealthIssue | null =>
+    leaseHealthIssue(this.tenure, nowMs, this.stopped, this.outcomes.lastError);
 
   /** Node: acquires (waiting while every worker ID is held), then renews on a timer when due. */
   start(): Promise<void> {
