@@ -159,7 +159,7 @@ export function parseConfig(source: Record<string, unknown>, nowMs: number): App
   }
   const parsed = schema.safeParse(input);
   const problems: ConfigProblem[] = [];
-  const bad = new Set<Name>();
+  const bad = new Set<string>();
   let env: z.infer<typeof schema>;
   if (parsed.success) {
     env = parsed.data;
@@ -171,9 +171,7 @@ export function parseConfig(source: Record<string, unknown>, nowMs: number): App
       bad.add(name);
       problems.push(problemOf([name], input, issue.message));
     }
-    const good = Object.fromEntries(
-      Object.entries(input).filter(([name]) => !bad.has(name as Name)),
-    );
+    const good = Object.fromEntries(Object.entries(input).filter(([name]) => !bad.has(name)));
     const retry = schema.safeParse(good);
     if (!retry.success) throw new ConfigError(problems);
     env = retry.data;
