@@ -33,7 +33,7 @@ export function problem(status: number, slug: string, title: string, detail: str
   return { type: `urn:edgeflake:problem:${slug}`, title, status, detail };
 }
 
-/** Throw inside a handler to answer with a problem; its `code` is the slug (`invalid-count`: `INVALID_COUNT`). */
+/** Throw inside a handler to answer with a problem; `code` is the slug as a code (`INVALID_COUNT`). */
 export class ProblemError extends EdgeflakeError {
   readonly problem: Problem;
   readonly headers: Record<string, string>;
