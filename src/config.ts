@@ -1,4 +1,5 @@
-import * as z from "zod/mini";
+import type * as z from "zod/mini";
+import { type LogLevel, NAMES, type Name, schema, VARIABLES } from "./config-variables.ts";
 import {
   createLayout,
   DEFAULT_EPOCH_MS,
@@ -6,6 +7,8 @@ import {
   type Layout,
   parseLayoutName,
 } from "./core/index.ts";
+
+export { LOG_LEVELS, type LogLevel } from "./config-variables.ts";
 
 /** The validated configuration every target starts from. */
 export interface AppConfig {
@@ -23,6 +26,18 @@ export interface AppConfig {
   lease: LeaseConfig | undefined;
   /** Test only (`CLOCK_CONTROL=unsafe-test-only`): the Node target's clock can be shifted over HTTP. */
   clockControl: boolean;
+  /** Remote-write push of the registry (Workers, Lambda); undefined when `METRICS_PUSH_URL` is unset. */
+  metricsPush: MetricsPushConfig | undefined;
+}
+
+export interface MetricsPushConfig {
+  url: string;
+  /** The whole `Authorization` header value (secret). */
+  authorization: string | undefined;
+  intervalMs: number;
+  timeoutMs: number;
+  /** Fixed labels added to every pushed series. */
+  labels: Record<string, string>;
 }
 
 export interface LeaseConfig {
@@ -32,9 +47,6 @@ export interface LeaseConfig {
   region: string;
   endpoint: string | undefined;
 }
-
-export const LOG_LEVELS = ["fatal", "error", "warn", "info", "debug", "trace", "silent"] as const;
-export type LogLevel = (typeof LOG_LEVELS)[number];
 
 /** One problem: the line that describes it and the variables it concerns. */
 export interface ConfigProblem {
@@ -54,97 +66,6 @@ export class ConfigError extends EdgeflakeError {
     this.variables = [...new Set(problems.flatMap((p) => p.variables))];
   }
 }
-
-function integer(min: number, max: number) {
-  return z.pipe(
-    z.string().check(z.regex(/^-?\d{1,16}$/, "not a whole number")),
-    z.pipe(
-      z.transform((text: string) => Number(text)),
-      z.number().check(z.gte(min, `below ${min}`), z.lte(max, `above ${max}`)),
-    ),
-  );
-}
-
-function text(pattern: RegExp, problem: string) {
-  return z.string().check(z.regex(pattern, problem));
-}
-
-/** What each variable accepts; the schema and the error messages are built from this one table. */
-const VARIABLES = {
-  PORT: { schema: integer(1, 65535), accepted: "an integer 1-65535 (default 8080)" },
-  HOST: {
-    schema: text(/^[\w.:[\]-]{1,255}$/, "not a host name or address"),
-    accepted: "a host or IP (default 0.0.0.0)",
-  },
-  WORKER_ID: {
-    schema: integer(0, 2 ** 20 - 1),
-    accepted: "an integer within the layout's worker range (0-1023 for classic)",
-  },
-  LAYOUT: {
-    schema: text(/^[\w:/]{1,40}$/, "not a layout name"),
-    accepted: "classic, sonyflake or custom:TS/WORKER/SEQ/UNIT (default classic)",
-  },
-  EPOCH: {
-    schema: text(
-      /^(\d{1,16}|\d{4}-\d\d-\d\dT[\d:.]+Z)$/,
-      "not ms since 1970 nor an ISO 8601 UTC time",
-    ),
-    accepted:
-      "ms since 1970 or an ISO time like 2025-01-01T00:00:00Z, not in the future (default 2025-01-01T00:00:00Z)",
-  },
-  MAX_CLOCK_BACKWARD_MS: {
-    schema: integer(0, 10_000),
-    accepted: "an integer 0-10000 (default 10)",
-  },
-  MAX_BATCH: { schema: integer(1, 100_000), accepted: "an integer 1-100000 (default 10000)" },
-  AUTH_TOKEN: {
-    schema: text(/^[\x21-\x7e]{16,512}$/, "too short, too long or not printable ASCII"),
-    accepted: "16-512 printable ASCII characters",
-  },
-  METRICS_TOKEN: {
-    schema: text(/^[\x21-\x7e]{16,512}$/, "too short, too long or not printable ASCII"),
-    accepted: "16-512 printable ASCII characters",
-  },
-  DEMO_LOAD: {
-    schema: integer(0, 1_000_000),
-    accepted: "IDs per second, an integer 0-1000000 (default 0: off)",
-  },
-  LOG_LEVEL: { schema: z.enum(LOG_LEVELS), accepted: `${LOG_LEVELS.join(", ")} (default info)` },
-  LEASE_TABLE: {
-    schema: text(/^[\w.-]{3,255}$/, "not a DynamoDB table name"),
-    accepted: "a DynamoDB table name: 3-255 of A-Z a-z 0-9 _ . -",
-  },
-  LEASE_TTL_MS: {
-    schema: integer(1_000, 3_600_000),
-    accepted: "an integer 1000-3600000 (default 30000)",
-  },
-  LEASE_NAMESPACE: {
-    schema: text(/^[\w.-]{1,64}$/, "not a namespace"),
-    accepted: "1-64 of A-Z a-z 0-9 _ . - (default edgeflake)",
-  },
-  AWS_REGION: {
-    schema: text(/^[a-z]{2}(-[a-z]+)+-\d{1,2}$/, "not an AWS region"),
-    accepted: "an AWS region like eu-west-1",
-  },
-  DYNAMODB_ENDPOINT: {
-    schema: text(/^https?:\/\/[^\s/$.?#].[^\s]*$/, "not an http(s) URL"),
-    accepted: "an http(s) URL like http://127.0.0.1:8000",
-  },
-  CLOCK_CONTROL: {
-    schema: text(/^unsafe-test-only$/, "not the one accepted value"),
-    accepted:
-      "unsafe-test-only (tests only: POST /_test/clock shifts the clock; never in production)",
-  },
-} as const;
-
-type Name = keyof typeof VARIABLES;
-const NAMES = Object.keys(VARIABLES) as Name[];
-
-const schema = z.object(
-  Object.fromEntries(NAMES.map((name) => [name, z.optional(VARIABLES[name].schema)])) as {
-    [K in Name]: z.ZodMiniOptional<(typeof VARIABLES)[K]["schema"]>;
-  },
-);
 
 /**
  * Environment (Node) or bindings (Workers) -> config. Empty values count as unset; unknown names
@@ -202,6 +123,10 @@ export function parseConfig(source: Record<string, unknown>, nowMs: number): App
   if (layout && env.WORKER_ID !== undefined && env.WORKER_ID > layout.maxWorkerId) {
     blame(["WORKER_ID"], `above ${layout.maxWorkerId}, the layout's largest worker ID`);
   }
+  const pushLabelNames = env.METRICS_PUSH_LABELS?.split(",").map((pair) => pair.split("=")[0]);
+  if (pushLabelNames && new Set(pushLabelNames).size < pushLabelNames.length) {
+    blame(["METRICS_PUSH_LABELS"], "a label name repeats");
+  }
   if (problems.length > 0 || !layout) throw new ConfigError(problems);
 
   return {
@@ -216,6 +141,18 @@ export function parseConfig(source: Record<string, unknown>, nowMs: number): App
     demoLoad: env.DEMO_LOAD ?? 0,
     logLevel: env.LOG_LEVEL ?? "info",
     clockControl: env.CLOCK_CONTROL === "unsafe-test-only",
+    metricsPush:
+      env.METRICS_PUSH_URL === undefined
+        ? undefined
+        : {
+            url: env.METRICS_PUSH_URL,
+            authorization: env.METRICS_PUSH_AUTHORIZATION,
+            intervalMs: env.METRICS_PUSH_INTERVAL_MS ?? 15_000,
+            timeoutMs: env.METRICS_PUSH_TIMEOUT_MS ?? 1_000,
+            labels: Object.fromEntries(
+              (env.METRICS_PUSH_LABELS?.split(",") ?? []).map((pair) => pair.split("=")),
+            ),
+          },
     lease:
       env.LEASE_TABLE === undefined
         ? undefined
@@ -257,8 +194,8 @@ function attempt<T>(run: () => T): { value: T } | { problem: string } {
  * `A="x" and B="y": problem`. Tokens are never shown.
  */
 function problemOf(names: Name[], input: Record<string, string>, problem: string): ConfigProblem {
-  const shown = (name: Name) =>
-    name.endsWith("TOKEN") ? "<redacted>" : JSON.stringify(input[name] ?? "");
+  const secret = (name: Name) => name.endsWith("TOKEN") || name === "METRICS_PUSH_AUTHORIZATION";
+  const shown = (name: Name) => (secret(name) ? "<redacted>" : JSON.stringify(input[name] ?? ""));
   const [only] = names;
   const line =
     names.length === 1 && only
@@ -275,5 +212,9 @@ export function redactedConfig(config: AppConfig): Record<string, unknown> {
     epoch: new Date(config.layout.epochMs).toISOString(),
     authToken: config.authToken ? "<redacted>" : undefined,
     metricsToken: config.metricsToken ? "<redacted>" : undefined,
+    metricsPush: config.metricsPush && {
+      ...config.metricsPush,
+      authorization: config.metricsPush.authorization ? "<redacted>" : undefined,
+    },
   };
 }
