@@ -1,8 +1,9 @@
 /** Base class of every error edgeflake throws on purpose; `code` is stable for callers to switch on. */
 export class EdgeflakeError extends Error {
   readonly code: string;
-  constructor(code: string, message: string) {
-    super(message);
+  /** `options.cause` keeps the underlying error (ES2022), as every subclass passes it through. */
+  constructor(code: string, message: string, options?: ErrorOptions) {
+    super(message, options);
     this.name = new.target.name;
     this.code = code;
   }

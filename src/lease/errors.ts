@@ -20,9 +20,8 @@ export class LeaseStoreUnavailableError extends EdgeflakeError {
   /** Whether trying again later can help (throttling, network); false for a missing table or bad credentials. */
   readonly retryable: boolean;
   constructor(message: string, retryable: boolean, cause?: unknown) {
-    super("LEASE_STORE_UNAVAILABLE", message);
+    super("LEASE_STORE_UNAVAILABLE", message, cause === undefined ? undefined : { cause });
     this.retryable = retryable;
-    if (cause !== undefined) this.cause = cause;
   }
 }
 
