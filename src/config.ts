@@ -15,6 +15,8 @@ export interface AppConfig {
   demoLoad: number;
   logLevel: LogLevel;
   lease: LeaseConfig | undefined;
+  /** `CORS_ORIGINS`: origins whose pages may read the ID routes' answers (`*`: any); undefined: no CORS. */
+  corsOrigins: readonly string[] | "*" | undefined;
   /** Test only (`CLOCK_CONTROL=unsafe-test-only`): the Node target's clock can be shifted over HTTP. */
   clockControl: boolean;
 }
@@ -95,6 +97,13 @@ const VARIABLES = {
     accepted: "IDs per second, an integer 0-1000000 (default 0: off)",
   },
   LOG_LEVEL: { schema: z.enum(LOG_LEVELS), accepted: `${LOG_LEVELS.join(", ")} (default info)` },
+  CORS_ORIGINS: {
+    schema: text(
+      /^(\*|https?:\/\/[A-Za-z0-9.-]+(:\d{1,5})?( *, *https?:\/\/[A-Za-z0-9.-]+(:\d{1,5})?)*)$/,
+      "not * nor a comma-separated list of origins",
+    ),
+    accepted: "* or comma-separated origins (scheme://host[:port]) like https://app.example.com",
+  },
   LEASE_TABLE: {
     schema: text(/^[\w.-]{3,255}$/, "not a DynamoDB table name"),
     accepted: "a DynamoDB table name: 3-255 of A-Z a-z 0-9 _ . -",
@@ -203,6 +212,7 @@ export function parseConfig(source: Record<string, unknown>, nowMs: number): App
     metricsToken: env.METRICS_TOKEN,
     demoLoad: env.DEMO_LOAD ?? 0,
     logLevel: env.LOG_LEVEL ?? "info",
+    corsOrigins: corsOrigins(env.CORS_ORIGINS),
     clockControl: env.CLOCK_CONTROL === "unsafe-test-only",
     lease:
       env.LEASE_TABLE === undefined
@@ -215,6 +225,12 @@ export function parseConfig(source: Record<string, unknown>, nowMs: number): App
             endpoint: env.DYNAMODB_ENDPOINT,
           },
   };
+}
+
+/** `*`, or the listed origins as browsers send them (lower case). */
+function corsOrigins(value: string | undefined): readonly string[] | "*" | undefined {
+  if (value === undefined) return undefined;
+  return value === "*" ? "*" : value.split(",").map((origin) => origin.trim().toLowerCase());
 }
 
 function parseEpoch(value: string): number {

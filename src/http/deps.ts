@@ -2,6 +2,7 @@ import type { Registry } from "prom-client";
 import type { Clock } from "../core/clock.ts";
 import type { SnowflakeGenerator } from "../core/generator.ts";
 import type { Logger } from "../log.ts";
+import type { CorsOrigins } from "./cors.ts";
 
 /** Hands a promise to the runtime so it may finish after the response (Workers' `waitUntil`). */
 export type Background = (task: Promise<unknown>) => void;
@@ -9,7 +10,10 @@ export type Background = (task: Promise<unknown>) => void;
 /** One detected problem, reported by /health (503) with its reason. */
 export interface HealthIssue {
   check: string;
+  /** A short reason, shown to anyone (worker ID, time left; no table names or endpoints). */
   detail: string;
+  /** Internals (a store's raw error text): shown only to callers with AUTH_TOKEN or METRICS_TOKEN. */
+  cause?: string;
 }
 
 /** Everything `createApp` needs; each target builds these and nothing in `http/` knows the runtime. */
@@ -23,8 +27,12 @@ export interface AppDeps {
   authToken?: string;
   /** When set, /metrics needs `Authorization: Bearer <metricsToken>`. */
   metricsToken?: string;
+  /** `CORS_ORIGINS`: when set, the ID routes answer preflights and carry CORS headers. */
+  corsOrigins?: CorsOrigins;
   /** Runs before every issue: leasing acquires lazily or renews here (and may throw typed errors). */
   beforeIssue?: (background: Background) => Promise<void>;
+  /** Runs before /health answers (lazy leasing acquires, so a fresh instance is not reported idle). */
+  beforeHealth?: (background: Background) => Promise<void>;
   /** Extra health checks (leasing: no lease, lease about to lapse); null means healthy. */
   healthChecks?: ((nowMs: number) => HealthIssue | null)[];
 }
