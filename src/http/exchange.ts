@@ -22,14 +22,16 @@ const EXCHANGE = Symbol("edgeflake.exchange");
 type Tagged = Request & { [EXCHANGE]?: Exchange };
 
 // Generated IDs: a random per-instance prefix and a counter. Unique across instances without a
-// random draw per request (a UUID per request cost about 1 µs).
-const PREFIX = crypto.randomUUID().replaceAll("-", "").slice(0, 16);
+// random draw per request (a UUID per request cost about 1 µs). Drawn on first use: Workers refuse
+// random values in global scope.
+let prefix: string | undefined;
 let issued = 0;
 
 /** A new request ID: `<16 hex digits of this instance>-<counter in base 36>`. */
 export function newRequestId(): string {
+  prefix ??= crypto.randomUUID().replaceAll("-", "").slice(0, 16);
   issued++;
-  return `${PREFIX}-${issued.toString(36)}`;
+  return `${prefix}-${issued.toString(36)}`;
 }
 
 /** Starts the exchange for `request`: its request ID is the caller's when valid, else a new one. */
