@@ -5,6 +5,7 @@ export {
   ClockBackwardError,
   ClockStalledError,
   EdgeflakeError,
+  InvalidCountError,
   InvalidIdError,
   InvalidWorkerIdError,
   LayoutError,
@@ -14,7 +15,6 @@ export {
   type Fence,
   type GeneratorOptions,
   type GeneratorStats,
-  InvalidCountError,
   SnowflakeGenerator,
 } from "./generator.ts";
 export {

@@ -105,6 +105,21 @@ export const LEASE_RENEWAL_DURATION = spec(
   [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5],
 );
 
+export const LEASE_POOL_WORKER_IDS = spec(
+  "snowflake_lease_pool_worker_ids",
+  "gauge",
+  "Worker IDs the lease namespace draws from (the layout's worker-ID count)",
+  ["namespace"],
+);
+
+/** Remote-write pushes from Workers and Lambda (`METRICS_PUSH_URL`). */
+export const METRICS_PUSHES = spec(
+  "snowflake_metrics_push_total",
+  "counter",
+  "Remote-write pushes of these metrics by result (success, error, timeout)",
+  ["result"],
+);
+
 /** `route` is the matched route template, or `unmatched` (no route, or refused before routing). */
 export const HTTP_REQUESTS = spec(
   "http_requests_total",
@@ -131,6 +146,8 @@ export const METRIC_CONTRACT: readonly MetricSpec[] = [
   LEASE_ACQUISITIONS,
   LEASE_RENEWALS,
   LEASE_RENEWAL_DURATION,
+  LEASE_POOL_WORKER_IDS,
+  METRICS_PUSHES,
   HTTP_REQUESTS,
   HTTP_REQUEST_DURATION,
 ];
