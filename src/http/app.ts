@@ -128,24 +128,22 @@ export function createApp(deps: AppDeps, version = "0.0.0"): Hono {
     return c.text(`UNAVAILABLE: ${reasons.join("; ")}`, 503);
   };
 
+  /** The handler behind a bearer token check, when that token is configured. */
   const protect =
-    (handler: Handler, token: () => string | undefined): Handler =>
+    (handler: Handler, token: string | undefined): Handler =>
     (c, x) =>
-      token() === undefined ? handler(c, x) : requireToken(c, token()).then(() => handler(c, x));
+      token === undefined ? handler(c, x) : requireToken(c, token).then(() => handler(c, x));
   const routes: Route[] = [
-    { path: "/generate", handler: protect(generate, () => deps.authToken), ids: true },
-    { path: "/decode/:id", handler: protect(decode, () => deps.authToken), ids: true },
+    { path: "/generate", handler: protect(generate, deps.authToken), ids: true },
+    { path: "/decode/:id", handler: protect(decode, deps.authToken), ids: true },
     { path: "/health", handler: health },
     {
       path: "/metrics",
-      handler: protect(
-        async (c, x) => {
-          answerHeaders(c, x);
-          const body = await deps.registry.metrics();
-          return c.body(body, 200, { "Content-Type": deps.registry.contentType });
-        },
-        () => deps.metricsToken,
-      ),
+      handler: protect(async (c, x) => {
+        answerHeaders(c, x);
+        const body = await deps.registry.metrics();
+        return c.body(body, 200, { "Content-Type": deps.registry.contentType });
+      }, deps.metricsToken),
     },
     {
       path: "/openapi.json",
