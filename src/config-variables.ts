@@ -63,6 +63,13 @@ export const VARIABLES = {
     accepted: "IDs per second, an integer 0-1000000 (default 0: off)",
   },
   LOG_LEVEL: { schema: z.enum(LOG_LEVELS), accepted: `${LOG_LEVELS.join(", ")} (default info)` },
+  CORS_ORIGINS: {
+    schema: text(
+      /^(\*|https?:\/\/[A-Za-z0-9.-]+(:\d{1,5})?( *, *https?:\/\/[A-Za-z0-9.-]+(:\d{1,5})?)*)$/,
+      "not * nor a comma-separated list of origins",
+    ),
+    accepted: "* or comma-separated origins (scheme://host[:port]) like https://app.example.com",
+  },
   LEASE_TABLE: {
     schema: text(/^[\w.-]{3,255}$/, "not a DynamoDB table name"),
     accepted: "a DynamoDB table name: 3-255 of A-Z a-z 0-9 _ . -",

@@ -24,6 +24,8 @@ export interface AppConfig {
   demoLoad: number;
   logLevel: LogLevel;
   lease: LeaseConfig | undefined;
+  /** `CORS_ORIGINS`: origins whose pages may read the ID routes' answers (`*`: any); undefined: no CORS. */
+  corsOrigins: readonly string[] | "*" | undefined;
   /** Test only (`CLOCK_CONTROL=unsafe-test-only`): the Node target's clock can be shifted over HTTP. */
   clockControl: boolean;
   /** Remote-write push of the registry (Workers, Lambda); undefined when `METRICS_PUSH_URL` is unset. */
@@ -140,6 +142,7 @@ export function parseConfig(source: Record<string, unknown>, nowMs: number): App
     metricsToken: env.METRICS_TOKEN,
     demoLoad: env.DEMO_LOAD ?? 0,
     logLevel: env.LOG_LEVEL ?? "info",
+    corsOrigins: corsOrigins(env.CORS_ORIGINS),
     clockControl: env.CLOCK_CONTROL === "unsafe-test-only",
     metricsPush:
       env.METRICS_PUSH_URL === undefined
@@ -164,6 +167,12 @@ export function parseConfig(source: Record<string, unknown>, nowMs: number): App
             endpoint: env.DYNAMODB_ENDPOINT,
           },
   };
+}
+
+/** `*`, or the listed origins as browsers send them (lower case). */
+function corsOrigins(value: string | undefined): readonly string[] | "*" | undefined {
+  if (value === undefined) return undefined;
+  return value === "*" ? "*" : value.split(",").map((origin) => origin.trim().toLowerCase());
 }
 
 function parseEpoch(value: string): number {

@@ -22,6 +22,7 @@ export interface ServiceOptions {
   version: string;
   /** Leasing hooks (see AppDeps); absent in static mode. */
   beforeIssue?: AppDeps["beforeIssue"];
+  beforeHealth?: AppDeps["beforeHealth"];
   healthChecks?: AppDeps["healthChecks"];
 }
 
@@ -46,7 +47,9 @@ export function createService(config: AppConfig, options: ServiceOptions): Servi
       maxBatch: config.maxBatch,
       authToken: config.authToken,
       metricsToken: config.metricsToken,
+      corsOrigins: config.corsOrigins,
       beforeIssue: options.beforeIssue,
+      beforeHealth: options.beforeHealth,
       healthChecks: options.healthChecks,
     },
     version,

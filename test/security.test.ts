@@ -23,6 +23,8 @@ describe("bearer tokens", () => {
       fc.constantFrom(
         `Bearer ${token}`,
         `bearer ${token}`,
+        `BEARER ${token}`,
+        `bEaReR ${token}`,
         `Bearer  ${token}`,
         `Bearer ${token} `,
         `Bearer ${token}\n`,
@@ -34,7 +36,9 @@ describe("bearer tokens", () => {
     );
     await fc.assert(
       fc.asyncProperty(fc.option(header, { nil: undefined }), async (value) => {
-        expect(await bearerMatches(value, token)).toBe(value === `Bearer ${token}`);
+        // RFC 9110: the scheme name is case-insensitive; the token is not.
+        const exact = value?.slice(0, 7).toLowerCase() === "bearer " && value.slice(7) === token;
+        expect(await bearerMatches(value, token)).toBe(exact);
       }),
       { numRuns: 500 },
     );

@@ -1,33 +1,46 @@
 import { type Context, Hono } from "hono";
 import { decodeId, EdgeflakeError, formatId, type IdFormat, parseId } from "../core/index.ts";
 import { registerHttpMetrics } from "../metrics/http.ts";
-import type { Background, HealthIssue } from "../service-types.ts";
+import type { Background } from "../service-types.ts";
 import { bearerMatches } from "./auth.ts";
+import { corsHeaders, preflightHeaders } from "./cors.ts";
 import type { AppDeps } from "./deps.ts";
+import { beginExchange, type Exchange, exchangeOf, REQUEST_ID_HEADER } from "./exchange.ts";
+import { healthIssues, publicIssue } from "./health.ts";
 import { prefersText, wantsJson } from "./negotiate.ts";
 import { openApiDocument } from "./openapi.ts";
 import {
   API_HEADER_OBJECT,
   apiHeaders,
+  type Problem,
   ProblemError,
   problem,
   problemAsResponse,
   problemResponse,
 } from "./problem.ts";
+import { badRequest, parseQuery, truncate } from "./query.ts";
 import { decodeQuerySchema, generateQuerySchema } from "./schemas.ts";
 import { throttledWarn } from "./throttled-log.ts";
 
 export type { AppDeps } from "./deps.ts";
 
 const MAX_URL_LENGTH = 2048;
-const CLOCK_ERROR_WINDOW_MS = 60_000;
 // IDs from another layout or epoch decode to far-future times; a real ID is never that far ahead.
 const DECODE_FUTURE_SLACK_MS = 3_600_000;
 const BAD_INPUT_CODES = new Set(["INVALID_ID", "INVALID_COUNT"]);
 // Plain header objects: @hono/node-server writes them straight out (its fast path), unlike Headers.
 const JSON_HEADERS = { "content-type": "application/json", ...API_HEADER_OBJECT };
 const TEXT_HEADERS = { "content-type": "text/plain; charset=UTF-8", ...API_HEADER_OBJECT };
-const ROUTES = ["/generate", "/decode/:id", "/health", "/metrics", "/openapi.json"];
+
+type Handler = (c: Context, x: Exchange) => Response | Promise<Response>;
+
+/** One entry of the route table: it registers the route and names it in metrics. */
+interface Route {
+  path: string;
+  handler: Handler;
+  /** An ID route: answers CORS preflights and carries CORS headers when `CORS_ORIGINS` is set. */
+  ids?: boolean;
+}
 
 /** The Hono app: the same on every runtime; the target passes in everything it needs. */
 export function createApp(deps: AppDeps, version = "0.0.0"): Hono {
@@ -51,8 +64,14 @@ export function createApp(deps: AppDeps, version = "0.0.0"): Hono {
       );
     }
   };
+  const authorised = (c: Context): Promise<boolean> | boolean => {
+    const header = c.req.header("Authorization");
+    const tokens = [deps.authToken, deps.metricsToken].filter((t) => t !== undefined);
+    if (header === undefined || tokens.length === 0) return false;
+    return Promise.all(tokens.map((t) => bearerMatches(header, t))).then((m) => m.includes(true));
+  };
 
-  const generate = (c: Context): Response | Promise<Response> => {
+  const generate = (c: Context, x: Exchange): Response | Promise<Response> => {
     const query = parseQuery(c, generateQuerySchema, ["count", "format"]);
     const count = query.count === undefined ? undefined : Number(query.count);
     if (count !== undefined && (count < 1 || count > deps.maxBatch)) {
@@ -62,13 +81,16 @@ export function createApp(deps: AppDeps, version = "0.0.0"): Hono {
       );
     }
     const format: IdFormat = query.format ?? "decimal";
+    const text = prefersText(c.req.header("Accept"));
+    const headers: Record<string, string> = { ...(text ? TEXT_HEADERS : JSON_HEADERS), ...x.cors };
+    headers[REQUEST_ID_HEADER] = x.requestId;
+    // HEAD answers GET's headers without issuing (or leasing): IDs are never spent on a probe.
+    if (c.req.method === "HEAD") return new Response(null, { headers });
     const respond = (ids: bigint[]): Response => {
       const texts = ids.map((id) => formatId(id, format));
-      if (prefersText(c.req.header("Accept"))) {
-        return new Response(`${texts.join("\n")}\n`, { headers: { ...TEXT_HEADERS } });
-      }
+      if (text) return new Response(`${texts.join("\n")}\n`, { headers });
       const body = JSON.stringify(count === undefined ? { id: texts[0] } : { ids: texts });
-      return new Response(body, { headers: { ...JSON_HEADERS } });
+      return new Response(body, { headers });
     };
     if (deps.beforeIssue) {
       return deps
@@ -80,107 +102,129 @@ export function createApp(deps: AppDeps, version = "0.0.0"): Hono {
     const ready = generator.tryNextBatch(count ?? 1);
     return ready ? respond(ready) : generator.nextBatchAsync(count ?? 1).then(respond);
   };
-  app.get("/generate", (c): Response | Promise<Response> =>
-    deps.authToken === undefined
-      ? generate(c)
-      : requireToken(c, deps.authToken).then(() => generate(c)),
-  );
 
-  app.get("/decode/:id", (c): Response | Promise<Response> => {
-    const decode = (): Response => {
-      const query = parseQuery(c, decodeQuerySchema, ["format"]);
-      const id = parseId(c.req.param("id"), query.format ?? "decimal");
-      apiHeaders(c);
-      return c.json(
-        decodeId(id, generator.layout, { notAfterMs: clock.now() + DECODE_FUTURE_SLACK_MS }),
-      );
-    };
-    return deps.authToken === undefined ? decode() : requireToken(c, deps.authToken).then(decode);
-  });
+  const decode = (c: Context, x: Exchange): Response => {
+    const query = parseQuery(c, decodeQuerySchema, ["format"]);
+    const id = parseId(c.req.param("id") ?? "", query.format ?? "decimal");
+    answerHeaders(c, x);
+    return c.json(
+      decodeId(id, generator.layout, { notAfterMs: clock.now() + DECODE_FUTURE_SLACK_MS }),
+    );
+  };
 
-  app.get("/health", (c) => {
-    const issues = healthIssues(deps);
+  const health = async (c: Context, x: Exchange): Promise<Response> => {
+    await deps.beforeHealth?.(backgroundOf(c));
+    const all = healthIssues(deps);
+    const detailed = all.some((i) => i.cause !== undefined) && (await authorised(c));
+    const issues = detailed ? all : all.map(publicIssue);
     const generated = generator.stats.generated;
-    apiHeaders(c);
+    answerHeaders(c, x);
     const status = issues.length === 0 ? 200 : 503;
     if (wantsJson(c.req.header("Accept"))) {
-      return c.json(
-        {
-          status: status === 200 ? "ok" : "unavailable",
-          generated,
-          workerId: generator.workerId,
-          issues,
-        },
-        status,
-      );
+      const state = status === 200 ? "ok" : "unavailable";
+      return c.json({ status: state, generated, workerId: generator.workerId, issues }, status);
     }
     if (status === 200) return c.text(`OK: Generated ${generated} IDs`);
-    return c.text(`UNAVAILABLE: ${issues.map((i) => `${i.check}: ${i.detail}`).join("; ")}`, 503);
-  });
+    const reasons = issues.map((i) => `${i.check}: ${i.detail}${i.cause ? `: ${i.cause}` : ""}`);
+    return c.text(`UNAVAILABLE: ${reasons.join("; ")}`, 503);
+  };
 
-  app.get("/metrics", async (c) => {
-    await requireToken(c, deps.metricsToken);
-    apiHeaders(c);
-    return c.body(await deps.registry.metrics(), 200, {
-      "Content-Type": deps.registry.contentType,
+  /** The handler behind a bearer token check, when that token is configured. */
+  const protect =
+    (handler: Handler, token: string | undefined): Handler =>
+    (c, x) =>
+      token === undefined ? handler(c, x) : requireToken(c, token).then(() => handler(c, x));
+  const routes: Route[] = [
+    { path: "/generate", handler: protect(generate, deps.authToken), ids: true },
+    { path: "/decode/:id", handler: protect(decode, deps.authToken), ids: true },
+    { path: "/health", handler: health },
+    {
+      path: "/metrics",
+      handler: protect(async (c, x) => {
+        answerHeaders(c, x);
+        const body = await deps.registry.metrics();
+        return c.body(body, 200, { "Content-Type": deps.registry.contentType });
+      }, deps.metricsToken),
+    },
+    {
+      path: "/openapi.json",
+      handler: (c, x) => {
+        answerHeaders(c, x);
+        return c.body(openapi, 200, { "Content-Type": "application/json" });
+      },
+    },
+  ];
+  const { corsOrigins } = deps;
+  // One GET handler per path (so Hono answers without composing a chain); the table names the route.
+  for (const { path, handler, ids } of routes) {
+    const cors = ids && corsOrigins !== undefined ? corsOrigins : undefined;
+    app.get(path, (c) => {
+      const x = exchangeOf(c);
+      x.route = path;
+      if (cors) x.cors = corsHeaders(cors, c.req.header("Origin") ?? null);
+      return handler(c, x);
     });
-  });
-
-  app.get("/openapi.json", (c) => {
-    apiHeaders(c);
-    return c.body(openapi, 200, { "Content-Type": "application/json" });
-  });
+    if (!cors) continue;
+    app.options(path, (c) => {
+      const x = exchangeOf(c);
+      x.route = path;
+      const origin = c.req.header("Origin") ?? null;
+      const headers = preflightHeaders(cors, origin);
+      if (!headers) {
+        const detail = `origin ${truncate(origin ?? "(none)")} is not allowed (CORS_ORIGINS)`;
+        return answerProblem(c, problem(403, "origin-not-allowed", "Forbidden", detail));
+      }
+      answerHeaders(c, x);
+      for (const [name, value] of Object.entries(headers)) c.header(name, value);
+      return c.body(null, 204);
+    });
+  }
 
   app.notFound((c) => {
-    if (routeOf(c.req.path) !== UNMATCHED) {
+    // A path the router knows for GET, asked with another method: 405, named by its route.
+    const known = app.router.match("GET", c.req.path)[0][0]?.[0][1].path;
+    if (known !== undefined) {
+      exchangeOf(c).route = known;
       const detail = "only GET and HEAD are allowed here";
-      return problemResponse(c, problem(405, "method-not-allowed", "Method Not Allowed", detail), {
+      return answerProblem(c, problem(405, "method-not-allowed", "Method Not Allowed", detail), {
         Allow: "GET, HEAD",
       });
     }
     const detail = `no route for ${c.req.method} ${truncate(c.req.path)}`;
-    return problemResponse(c, problem(404, "not-found", "Not Found", detail));
+    return answerProblem(c, problem(404, "not-found", "Not Found", detail));
   });
 
   app.onError((error, c) => {
-    if (error instanceof ProblemError) return problemResponse(c, error.problem, error.headers);
+    const { requestId } = exchangeOf(c);
+    if (error instanceof ProblemError) return answerProblem(c, error.problem, error.headers);
     if (error instanceof EdgeflakeError) {
       if (BAD_INPUT_CODES.has(error.code)) {
-        return problemResponse(c, { ...badRequest(slug(error.code), error.message).problem });
+        return answerProblem(c, { ...badRequest(slug(error.code), error.message).problem });
       }
-      warn(error.code, { code: error.code, err: error.message }, "cannot issue");
-      return problemResponse(
-        c,
-        problem(503, slug(error.code), "Service Unavailable", error.message),
-        {
-          "Retry-After": "1",
-        },
-      );
+      warn(error.code, { code: error.code, err: error.message, requestId }, "cannot issue");
+      const refused = problem(503, slug(error.code), "Service Unavailable", error.message);
+      return answerProblem(c, refused, { "Retry-After": "1" });
     }
-    deps.logger.error({ err: String(error) }, "unexpected error");
-    return problemResponse(
-      c,
-      problem(500, "internal", "Internal Server Error", "unexpected error; it has been logged"),
-    );
+    deps.logger.error({ err: String(error), requestId }, "unexpected error");
+    const detail = "unexpected error; it has been logged";
+    return answerProblem(c, problem(500, "internal", "Internal Server Error", detail));
   });
 
   const dispatch = app.fetch;
-  // Every request is timed and counted here, and over-long URLs are refused before routing.
+  // Every request is timed and counted here (route from the table above), and over-long URLs are
+  // refused before routing.
   app.fetch = (request, env, executionCtx) => {
     const started = clock.monotonic();
-    const route = routeOf(pathOf(request.url));
+    const x = beginExchange(request);
     const record = (response: Response) => {
-      httpMetrics.observe(
-        request.method,
-        route,
-        response.status,
-        (clock.monotonic() - started) / 1000,
-      );
+      const seconds = (clock.monotonic() - started) / 1000;
+      httpMetrics.observe(request.method, x.route, response.status, seconds);
       return response;
     };
     if (request.url.length > MAX_URL_LENGTH) {
       const detail = `URLs are limited to ${MAX_URL_LENGTH} characters`;
-      return record(problemAsResponse(problem(414, "uri-too-long", "URI Too Long", detail)));
+      const body = withRequestId(problem(414, "uri-too-long", "URI Too Long", detail), x);
+      return record(problemAsResponse(body, { [REQUEST_ID_HEADER]: x.requestId }));
     }
     const response = dispatch(request, env, executionCtx);
     return response instanceof Promise ? response.then(record) : record(response);
@@ -188,62 +232,26 @@ export function createApp(deps: AppDeps, version = "0.0.0"): Hono {
   return app;
 }
 
-const UNMATCHED = "unmatched";
-
-/** The route template a path belongs to (bounded label values for metrics), as the router matches. */
-function routeOf(path: string): string {
-  if (path.startsWith("/decode/"))
-    return path.indexOf("/", 8) === -1 && path.length > 8 ? "/decode/:id" : UNMATCHED;
-  return ROUTES.includes(path) ? path : UNMATCHED;
+/** The headers every answer carries, plus this request's ID and CORS headers. */
+function answerHeaders(c: Context, x: Exchange): void {
+  apiHeaders(c);
+  c.header(REQUEST_ID_HEADER, x.requestId);
+  if (x.cors) for (const [name, value] of Object.entries(x.cors)) c.header(name, value);
 }
 
-function pathOf(url: string): string {
-  const start = url.indexOf("/", url.indexOf("://") + 3);
-  if (start === -1) return "/";
-  const end = url.indexOf("?", start);
-  return end === -1 ? url.slice(start) : url.slice(start, end);
+/** A problem answer naming the request, with CORS headers on ID routes. */
+function answerProblem(c: Context, body: Problem, headers: Record<string, string> = {}): Response {
+  const x = exchangeOf(c);
+  answerHeaders(c, x);
+  return problemResponse(c, withRequestId(body, x), headers);
 }
 
-function parseQuery<T>(
-  c: Context,
-  schema: {
-    safeParse(
-      input: unknown,
-    ):
-      | { success: true; data: T }
-      | { success: false; error: { issues: { path: PropertyKey[]; message: string }[] } };
-  },
-  names: string[],
-): T {
-  const input: Record<string, string> = {};
-  const all = c.req.queries();
-  for (const name of names) {
-    const values = all[name];
-    if (!values) continue;
-    if (values.length > 1) throw badRequest("repeated-parameter", `${name} may be given only once`);
-    input[name] = values[0] as string;
-  }
-  const result = schema.safeParse(input);
-  if (result.success) return result.data;
-  const issue = result.error.issues[0];
-  const name = String(issue?.path[0] ?? "query");
-  const detail =
-    name === "format"
-      ? `format must be decimal, hex or base62 (got "${truncate(input.format ?? "")}")`
-      : `${name}: ${issue?.message ?? "invalid"} (got "${truncate(input[name] ?? "")}")`;
-  throw badRequest(`invalid-${name}`, detail);
-}
-
-function badRequest(slugName: string, detail: string): ProblemError {
-  return new ProblemError(400, slugName, "Bad Request", detail);
+function withRequestId(body: Problem, x: Exchange): Problem {
+  return { ...body, requestId: x.requestId };
 }
 
 function slug(code: string): string {
   return code.toLowerCase().replaceAll("_", "-");
-}
-
-function truncate(text: string): string {
-  return text.length > 64 ? `${text.slice(0, 64)}...` : text;
 }
 
 function backgroundOf(c: Context): Background {
@@ -255,28 +263,4 @@ function backgroundOf(c: Context): Background {
       // No ExecutionContext outside Workers: the promise simply runs on.
     }
   };
-}
-
-function healthIssues(deps: AppDeps): HealthIssue[] {
-  const now = deps.clock.now();
-  const { stats } = deps.generator;
-  const issues: HealthIssue[] = [];
-  if (
-    stats.lastClockBackwardErrorAtMs >= 0 &&
-    now - stats.lastClockBackwardErrorAtMs < CLOCK_ERROR_WINDOW_MS
-  ) {
-    issues.push({
-      check: "clock",
-      detail: `clock stepped back beyond the tolerance in the last minute (${stats.clockBackwardErrors} times in total)`,
-    });
-  }
-  const extra = (deps.healthChecks ?? []).map((check) => check(now)).filter((i) => i !== null);
-  issues.push(...extra);
-  if (extra.length === 0 && !deps.generator.canIssueAt(now)) {
-    issues.push({
-      check: "generator",
-      detail: "the generator cannot issue IDs now (no worker ID or lease)",
-    });
-  }
-  return issues;
 }

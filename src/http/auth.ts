@@ -1,4 +1,6 @@
 const encoder = new TextEncoder();
+// RFC 9110 section 11.1: the scheme name is case-insensitive; one space before the token.
+const BEARER = /^bearer ([\x21-\x7e]{1,1024})$/i;
 
 /**
  * Whether the request's `Authorization: Bearer` token equals `expected`, compared in constant time:
@@ -8,7 +10,7 @@ export async function bearerMatches(
   header: string | undefined,
   expected: string,
 ): Promise<boolean> {
-  const match = /^Bearer ([\x21-\x7e]{1,1024})$/.exec(header ?? "");
+  const match = BEARER.exec(header ?? "");
   const given = match?.[1] ?? "";
   const [a, b] = await Promise.all([sha256(given), sha256(expected)]);
   let diff = match ? 0 : 1;

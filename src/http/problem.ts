@@ -8,6 +8,8 @@ export interface Problem {
   title: string;
   status: number;
   detail: string;
+  /** The request's `X-Request-Id` (extension member), so a caller can quote it and logs be found. */
+  requestId?: string;
 }
 
 // Every answer is uncacheable (IDs must never be replayed by a cache) and `nosniff` keeps browsers
@@ -64,9 +66,13 @@ export function problemResponse(
 }
 
 /** The same, for answers given before a request reaches the router. */
-export function problemAsResponse(body: Problem): Response {
+export function problemAsResponse(body: Problem, headers: Record<string, string> = {}): Response {
   return new Response(JSON.stringify(body), {
     status: body.status,
-    headers: [...API_HEADERS, ["Content-Type", "application/problem+json"]],
+    headers: [
+      ...API_HEADERS,
+      ["Content-Type", "application/problem+json"],
+      ...Object.entries(headers),
+    ],
   });
 }

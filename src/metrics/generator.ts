@@ -1,33 +1,20 @@
 import { Counter, Gauge, type Registry } from "prom-client";
 import type { GeneratorStats, SnowflakeGenerator } from "../core/generator.ts";
+import {
+  AVG_WAIT,
+  GENERATOR_COUNTERS,
+  GENERATOR_INFO,
+  LEASE_STATE,
+  promOptions,
+} from "./contract.ts";
 
 export interface GeneratorInfo {
   runtime: string;
   version: string;
 }
 
-type CounterStat = Exclude<keyof GeneratorStats, "lastClockBackwardErrorAtMs">;
-
-// The public contract of DESIGN section 6: names, types and the `worker` label.
-const COUNTERS: [name: string, help: string, stat: CounterStat][] = [
-  ["snowflake_ids_generated_total", "IDs issued", "generated"],
-  ["snowflake_clock_backward_total", "Clock steps back that were waited out", "clockBackward"],
-  [
-    "snowflake_clock_backward_errors_total",
-    "Clock steps back beyond the tolerance (refused)",
-    "clockBackwardErrors",
-  ],
-  [
-    "snowflake_sequence_overflow_total",
-    "Ticks whose sequence ran out, forcing a wait",
-    "sequenceOverflow",
-  ],
-  [
-    "snowflake_wait_time_microseconds_total",
-    "Time spent waiting for the clock, in microseconds",
-    "waitMicros",
-  ],
-];
+type CounterStat = keyof typeof GENERATOR_COUNTERS &
+  Exclude<keyof GeneratorStats, "lastClockBackwardErrorAtMs">;
 
 /**
  * Registers the generator's metrics. Values are read from its plain counters at scrape time,
@@ -39,11 +26,9 @@ export function registerGeneratorMetrics(
   info: GeneratorInfo,
 ): void {
   const worker = () => String(generator.workerId);
-  for (const [name, help, stat] of COUNTERS) {
+  for (const stat of Object.keys(GENERATOR_COUNTERS) as CounterStat[]) {
     new Counter({
-      name,
-      help,
-      labelNames: ["worker"],
+      ...promOptions(GENERATOR_COUNTERS[stat]),
       registers: [registry],
       collect() {
         this.reset();
@@ -52,9 +37,7 @@ export function registerGeneratorMetrics(
     });
   }
   new Gauge({
-    name: "snowflake_avg_wait_microseconds",
-    help: "Average wait per issued ID, in microseconds (wait time / IDs)",
-    labelNames: ["worker"],
+    ...promOptions(AVG_WAIT),
     registers: [registry],
     collect() {
       const { waitMicros, generated } = generator.stats;
@@ -64,9 +47,7 @@ export function registerGeneratorMetrics(
   });
   const { layout } = generator;
   new Gauge({
-    name: "snowflake_generator_info",
-    help: "Static facts about the generator (always 1)",
-    labelNames: ["worker", "layout", "epoch", "runtime", "version"],
+    ...promOptions(GENERATOR_INFO),
     registers: [registry],
     collect() {
       this.reset();
@@ -87,9 +68,7 @@ export function registerGeneratorMetrics(
 /** In static mode there is no lease: report the state as `static` so dashboards show why. */
 export function registerStaticLeaseState(registry: Registry, generator: SnowflakeGenerator): void {
   new Gauge({
-    name: "snowflake_lease_state",
-    help: "Worker-ID lease state (1 for the current state)",
-    labelNames: ["worker", "state"],
+    ...promOptions(LEASE_STATE),
     registers: [registry],
     collect() {
       this.reset();

@@ -1,11 +1,14 @@
-import type { Metric, Registry } from "prom-client";
+import type { Registry } from "prom-client";
+import { registerScrapeTimeMetric, type Sample } from "./collector.ts";
+import { HTTP_REQUEST_DURATION, HTTP_REQUESTS } from "./contract.ts";
 
 /** Request counters and latency by method, route template and status. */
 export interface HttpMetrics {
   observe(method: string, route: string, status: number, seconds: number): void;
 }
 
-const BUCKETS = [0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5];
+const BUCKETS = HTTP_REQUEST_DURATION.buckets as readonly number[];
+const DURATION = HTTP_REQUEST_DURATION.name;
 
 interface Series {
   labels: { method: string; route: string; status: string };
@@ -15,85 +18,49 @@ interface Series {
   buckets: number[];
 }
 
-interface MetricValue {
-  value: number;
-  labels: Record<string, string | number>;
-  metricName?: string;
-}
-
 /**
  * Registers `http_requests_total` and `http_request_duration_seconds`. Requests only bump plain
- * numbers; the exposition is built at scrape time (prom-client's own label hashing per request
- * cost about 4 µs, a sixth of a request, in `npm run bench:http`).
+ * numbers; the exposition is built at scrape time: prom-client's own Counter and Histogram cost
+ * about 6 times as much per request (`npm run bench:metrics`, docs/BENCHMARKS.md).
  */
 export function registerHttpMetrics(registry: Registry): HttpMetrics {
-  const series = new Map<string, Series>();
-  const register = (
-    name: string,
-    help: string,
-    type: "counter" | "histogram",
-    values: () => MetricValue[],
-  ) => {
-    const metric = {
-      name,
-      help,
-      type,
-      aggregator: "sum",
-      get: async () => ({ name, help, type, aggregator: "sum", values: values() }),
-      reset: () => series.clear(),
-    };
-    // prom-client's registry accepts any object with this shape (name, help, type, get).
-    registry.registerMetric(metric as unknown as Metric);
+  const series: Series[] = [];
+  // Nested maps by route, status and method: a request allocates nothing once its series exists.
+  const index = new Map<string, Map<number, Map<string, Series>>>();
+  const reset = () => {
+    series.length = 0;
+    index.clear();
   };
-  register(
-    "http_requests_total",
-    "HTTP requests by method, route template and status",
-    "counter",
-    () => [...series.values()].map((s) => ({ value: s.count, labels: s.labels })),
+  const create = (method: string, route: string, status: number): Series => {
+    const entry: Series = {
+      labels: { method, route, status: String(status) },
+      count: 0,
+      sum: 0,
+      buckets: BUCKETS.map(() => 0),
+    };
+    series.push(entry);
+    const byStatus = index.get(route) ?? new Map<number, Map<string, Series>>();
+    const byMethod = byStatus.get(status) ?? new Map<string, Series>();
+    byMethod.set(method, entry);
+    byStatus.set(status, byMethod);
+    index.set(route, byStatus);
+    return entry;
+  };
+  registerScrapeTimeMetric(
+    registry,
+    HTTP_REQUESTS,
+    () => series.map((s) => ({ value: s.count, labels: s.labels })),
+    reset,
   );
-  register("http_request_duration_seconds", "HTTP request duration in seconds", "histogram", () => {
-    const values: MetricValue[] = [];
-    for (const s of series.values()) {
-      let cumulative = 0;
-      BUCKETS.forEach((le, i) => {
-        cumulative += s.buckets[i] ?? 0;
-        values.push({
-          metricName: "http_request_duration_seconds_bucket",
-          value: cumulative,
-          labels: { ...s.labels, le },
-        });
-      });
-      values.push({
-        metricName: "http_request_duration_seconds_bucket",
-        value: s.count,
-        labels: { ...s.labels, le: "+Inf" },
-      });
-      values.push({
-        metricName: "http_request_duration_seconds_sum",
-        value: s.sum,
-        labels: s.labels,
-      });
-      values.push({
-        metricName: "http_request_duration_seconds_count",
-        value: s.count,
-        labels: s.labels,
-      });
-    }
-    return values;
-  });
+  registerScrapeTimeMetric(
+    registry,
+    HTTP_REQUEST_DURATION,
+    () => series.flatMap(histogramSamples),
+    reset,
+  );
   return {
     observe(method, route, status, seconds) {
-      const key = `${method} ${route} ${status}`;
-      let entry = series.get(key);
-      if (!entry) {
-        entry = {
-          labels: { method, route, status: String(status) },
-          count: 0,
-          sum: 0,
-          buckets: BUCKETS.map(() => 0),
-        };
-        series.set(key, entry);
-      }
+      const entry = index.get(route)?.get(status)?.get(method) ?? create(method, route, status);
       entry.count++;
       entry.sum += seconds;
       let bucket = 0;
@@ -101,4 +68,26 @@ export function registerHttpMetrics(registry: Registry): HttpMetrics {
       if (bucket < BUCKETS.length) entry.buckets[bucket] = (entry.buckets[bucket] ?? 0) + 1;
     },
   };
+}
+
+/** One series as prom-client's Histogram lists it: cumulative buckets, +Inf, sum, count. */
+function histogramSamples(s: Series): Sample[] {
+  const samples: Sample[] = [];
+  let cumulative = 0;
+  BUCKETS.forEach((le, i) => {
+    cumulative += s.buckets[i] ?? 0;
+    samples.push({
+      metricName: `${DURATION}_bucket`,
+      value: cumulative,
+      labels: { le, ...s.labels },
+    });
+  });
+  samples.push({
+    metricName: `${DURATION}_bucket`,
+    value: s.count,
+    labels: { le: "+Inf", ...s.labels },
+  });
+  samples.push({ metricName: `${DURATION}_sum`, value: s.sum, labels: s.labels });
+  samples.push({ metricName: `${DURATION}_count`, value: s.count, labels: s.labels });
+  return samples;
 }

@@ -1,4 +1,5 @@
 import { Gauge, type Registry } from "prom-client";
+import { LEASE_POOL_WORKER_IDS, promOptions } from "./contract.ts";
 
 /**
  * `snowflake_lease_pool_worker_ids{namespace}`: how many worker IDs the namespace's leases are
@@ -10,9 +11,7 @@ export function registerLeasePoolSize(
   workerIds: number,
 ): void {
   new Gauge({
-    name: "snowflake_lease_pool_worker_ids",
-    help: "Worker IDs the lease namespace draws from (the layout's worker-ID count)",
-    labelNames: ["namespace"],
+    ...promOptions(LEASE_POOL_WORKER_IDS),
     registers: [registry],
   }).set({ namespace }, workerIds);
 }

@@ -1,5 +1,6 @@
 // TEST ONLY (`CLOCK_CONTROL=unsafe-test-only`): lets a chaos driver shift one process's wall clock.
 // Never built unless that exact value is set; the Node entry then logs a warning at start.
+import { type Context, type ExecutionContext, Hono } from "hono";
 import type { Clock } from "../core/clock.ts";
 
 /** The one value of `CLOCK_CONTROL` that enables the control; anything else is a config error. */
@@ -24,14 +25,17 @@ export class ClockControl {
     };
   }
 
-  /** Wraps the app's fetch: `/_test/clock` is answered here, everything else passes through. */
+  /**
+   * Wraps the app's fetch: Hono's router answers `/_test/clock` here (the same path handling as
+   * the app's), and everything it does not match passes through untouched.
+   */
   wrap<F extends Fetch>(fetch: F): F {
-    const wrapped = (request: Request, ...rest: never[]) => {
-      const path = new URL(request.url).pathname;
-      if (path !== CLOCK_CONTROL_PATH) return fetch(request, ...rest);
-      return this.handle(request);
-    };
-    return wrapped as F;
+    const front = new Hono();
+    front.all(CLOCK_CONTROL_PATH, (c) => this.handle(c.req.raw));
+    front.notFound((c) => fetch(c.req.raw, ...(passedOn(c) as never[])));
+    const wrapped = (request: Request, env?: unknown, ctx?: ExecutionContext) =>
+      front.fetch(request, env, ctx);
+    return wrapped as unknown as F;
   }
 
   private async handle(request: Request): Promise<Response> {
@@ -58,4 +62,15 @@ export class ClockControl {
     }
     return Response.json({ offsetMs: this.offsetMs, nowMs: this.clock.now() });
   }
+}
+
+/** The env and execution context the outer fetch was given, to hand on to the app. */
+function passedOn(c: Context): unknown[] {
+  let ctx: unknown;
+  try {
+    ctx = c.executionCtx;
+  } catch {
+    // None outside Workers.
+  }
+  return ctx === undefined ? [c.env] : [c.env, ctx];
 }

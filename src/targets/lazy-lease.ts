@@ -11,7 +11,8 @@ import { createServicePusher, type MetricsPusher } from "../metrics/remote-write
 import { createService, type Service, type ServiceOptions } from "../service.ts";
 import type { Background } from "../service-types.ts";
 
-export interface LazyLeaseOptions extends Omit<ServiceOptions, "beforeIssue" | "healthChecks"> {
+export interface LazyLeaseOptions
+  extends Omit<ServiceOptions, "beforeIssue" | "beforeHealth" | "healthChecks"> {
   /** Written into the lease item so operators can find the holder. */
   info: HolderInfo;
   /** Explicit AWS credentials (Workers bindings); unset means the SDK's default chain (Lambda). */
@@ -28,11 +29,7 @@ export interface LazyLeaseOptions extends Omit<ServiceOptions, "beforeIssue" | "
 export interface LazyLeasedService extends Service {
   /** Undefined with a static `WORKER_ID`. */
   leaser: Leaser | undefined;
-  /**
-   * `app.fetch`, except that `/health` first checks the lease like an issue would (acquiring on
-   * first use): a fresh isolate or a thawed environment must not report unhealthy merely because
-   * nothing asked it for an ID yet. Store errors then show in the health answer.
-   */
+  /** The app's fetch. */
   fetch(request: Request, env?: unknown, ctx?: ExecutionContext): Promise<Response>;
   /** Remote-write pusher; undefined without `METRICS_PUSH_URL`. The target decides when to push. */
   pusher: MetricsPusher | undefined;
@@ -61,6 +58,10 @@ export function createLazyLeasedService(
   const service = createService(config, {
     ...options,
     beforeIssue: (background) => ensure(background),
+    // /health first checks the lease like an issue would (acquiring on first use): a fresh isolate
+    // or a thawed environment must not report unhealthy merely because nothing asked for an ID
+    // yet. Failures are reported by the health check itself (the leaser keeps the last error).
+    beforeHealth: (background) => ensure(background).catch(() => {}),
     healthChecks: [(nowMs) => late.leaser?.healthCheck(nowMs) ?? null],
   });
   const ensure = async (background: Background): Promise<void> => {
@@ -79,17 +80,8 @@ export function createLazyLeasedService(
     credentials: options.credentials,
     store: options.store,
   });
-  const fetch = async (request: Request, env?: unknown, ctx?: ExecutionContext) => {
-    if (new URL(request.url).pathname === "/health") {
-      const background: Background = (task) => {
-        const settled = task.catch(() => {});
-        if (ctx) ctx.waitUntil(settled);
-      };
-      // Failures are reported by the health check itself (the leaser keeps the last error).
-      await ensure(background).catch(() => {});
-    }
-    return service.app.fetch(request, env, ctx);
-  };
+  const fetch = async (request: Request, env?: unknown, ctx?: ExecutionContext) =>
+    service.app.fetch(request, env, ctx);
   const pusher = pusherFor(config, options, service, late.leaser.owner);
   return { ...service, leaser: late.leaser, fetch, pusher };
 }

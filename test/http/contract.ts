@@ -212,6 +212,32 @@ export function httpContract(name: string, factory: TargetFactory): void {
       expect((await authed.fetch("/health")).status).toBe(200);
     });
 
+    it("HEAD /generate answers the headers and issues no ID", async () => {
+      const generated = async () =>
+        Number(/Generated (\d+)/.exec(await (await get("/health")).text())?.[1]);
+      const before = await generated();
+      const head = await open.fetch("/generate?count=1000", { method: "HEAD" });
+      expect(head.status).toBe(200);
+      expect(head.headers.get("content-type")).toMatch(/^application\/json/);
+      expect(await head.text()).toBe("");
+      expect(await generated()).toBe(before);
+    });
+
+    it("X-Request-Id: a valid one is echoed (and named in problems), else one is generated", async () => {
+      const echoed = await get("/generate?count=0", { "X-Request-Id": "contract-req-1" });
+      expect(echoed.headers.get("x-request-id")).toBe("contract-req-1");
+      expect(await echoed.json()).toMatchObject({ status: 400, requestId: "contract-req-1" });
+      const generated = await get("/generate", { "X-Request-Id": "not valid!" });
+      expect(generated.headers.get("x-request-id")).toMatch(/^[0-9a-f]{16}-[0-9a-z]+$/);
+    });
+
+    it("the bearer scheme name is case-insensitive", async () => {
+      const ok = await authed.fetch("/generate", {
+        headers: { Authorization: `bearer ${CONTRACT_TOKEN}` },
+      });
+      expect(ok.status).toBe(200);
+    });
+
     it("METRICS_TOKEN protects /metrics on its own", async () => {
       await expectProblem(await authed.fetch("/metrics"), 401);
       const generateToken = await authed.fetch("/metrics", {

@@ -26,6 +26,23 @@ describe("ClockControl", () => {
     expect(await read.json()).toMatchObject({ offsetMs: -9_000 });
   });
 
+  it("is routed by Hono as the app is: the path decoded; all else passes on with its env", async () => {
+    const control = new ClockControl(base);
+    const seen: unknown[] = [];
+    const fetch = control.wrap((request: Request, env?: unknown) => {
+      seen.push([new URL(request.url).pathname, env]);
+      return new Response("app");
+    });
+    const encoded = await fetch(new Request("http://local/_test/%63lock"));
+    expect(await encoded.json()).toMatchObject({ offsetMs: 0 });
+    const env = { incoming: "socket" };
+    const other = await fetch(new Request("http://local/_test/clock/x"), env as never);
+    expect(await other.text()).toBe("app");
+    expect(seen).toEqual([["/_test/clock/x", env]]);
+    const wrong = await fetch(new Request(`http://local${CLOCK_CONTROL_PATH}`, { method: "PUT" }));
+    expect(wrong.status).toBe(405);
+  });
+
   it.each(["{}", '{"offsetMs":"10"}', '{"offsetMs":1.5}', '{"offsetMs":3600001}', "not json"])(
     "refuses %s and keeps the offset",
     async (body) => {

@@ -2,6 +2,7 @@ import { Counter, type Registry } from "prom-client";
 import type { MetricsPushConfig } from "../../config.ts";
 import type { Clock } from "../../core/clock.ts";
 import type { Logger } from "../../log.ts";
+import { METRICS_PUSHES, promOptions } from "../contract.ts";
 import { encodeWriteRequest } from "./protobuf.ts";
 import { snapshotRegistry } from "./series.ts";
 import { snappyCompress } from "./snappy.ts";
@@ -49,9 +50,7 @@ export class MetricsPusher {
   constructor(options: MetricsPusherOptions) {
     this.options = options;
     this.pushes = new Counter({
-      name: "snowflake_metrics_push_total",
-      help: "Remote-write pushes of these metrics by result (success, error, timeout)",
-      labelNames: ["result"],
+      ...promOptions(METRICS_PUSHES),
       registers: [options.registry],
     });
     for (const result of RESULTS) this.pushes.inc({ result }, 0);

@@ -1,0 +1,34 @@
+import type { HealthIssue } from "../service-types.ts";
+import type { AppDeps } from "./deps.ts";
+
+const CLOCK_ERROR_WINDOW_MS = 60_000;
+
+/** Every current issue; `cause` holds internals that only authorised callers see. */
+export function healthIssues(deps: AppDeps): HealthIssue[] {
+  const now = deps.clock.now();
+  const { stats } = deps.generator;
+  const issues: HealthIssue[] = [];
+  if (
+    stats.lastClockBackwardErrorAtMs >= 0 &&
+    now - stats.lastClockBackwardErrorAtMs < CLOCK_ERROR_WINDOW_MS
+  ) {
+    issues.push({
+      check: "clock",
+      detail: `clock stepped back beyond the tolerance in the last minute (${stats.clockBackwardErrors} times in total)`,
+    });
+  }
+  const extra = (deps.healthChecks ?? []).map((check) => check(now)).filter((i) => i !== null);
+  issues.push(...extra);
+  if (extra.length === 0 && !deps.generator.canIssueAt(now)) {
+    issues.push({
+      check: "generator",
+      detail: "the generator cannot issue IDs now (no worker ID or lease)",
+    });
+  }
+  return issues;
+}
+
+/** What anyone may see: the check and its short reason (worker, time left), no internals. */
+export function publicIssue(issue: HealthIssue): HealthIssue {
+  return { check: issue.check, detail: issue.detail };
+}
