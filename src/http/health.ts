@@ -2,6 +2,8 @@ import type { HealthIssue } from "../service-types.ts";
 import type { AppDeps } from "./deps.ts";
 
 const CLOCK_ERROR_WINDOW_MS = 60_000;
+// The leaser appends the store's raw error (SDK text, table name, endpoint) after this marker.
+const STORE_ERROR_MARKER = "; last store operation failed: ";
 
 /** Every current issue; `cause` holds internals that only authorised callers see. */
 export function healthIssues(deps: AppDeps): HealthIssue[] {
@@ -18,7 +20,7 @@ export function healthIssues(deps: AppDeps): HealthIssue[] {
     });
   }
   const extra = (deps.healthChecks ?? []).map((check) => check(now)).filter((i) => i !== null);
-  issues.push(...extra);
+  issues.push(...extra.map(separateCause));
   if (extra.length === 0 && !deps.generator.canIssueAt(now)) {
     issues.push({
       check: "generator",
@@ -31,4 +33,16 @@ export function healthIssues(deps: AppDeps): HealthIssue[] {
 /** What anyone may see: the check and its short reason (worker, time left), no internals. */
 export function publicIssue(issue: HealthIssue): HealthIssue {
   return { check: issue.check, detail: issue.detail };
+}
+
+/** Moves a store error folded into `detail` (the leaser's format) into `cause`. */
+function separateCause(issue: HealthIssue): HealthIssue {
+  if (issue.cause !== undefined) return issue;
+  const at = issue.detail.indexOf(STORE_ERROR_MARKER);
+  if (at === -1) return issue;
+  return {
+    check: issue.check,
+    detail: issue.detail.slice(0, at + STORE_ERROR_MARKER.length - 2),
+    cause: issue.detail.slice(at + STORE_ERROR_MARKER.length),
+  };
 }

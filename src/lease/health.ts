@@ -11,12 +11,10 @@ export function leaseHealthIssue(
   stopped: boolean,
   lastError: string | undefined,
 ): HealthIssue | null {
-  // The store's raw error (SDK text, table, endpoint) goes into `cause`, shown only to authorised callers.
-  const reason = lastError ? "; last store operation failed" : "";
-  const cause = lastError ? { cause: lastError } : {};
+  const reason = lastError ? `; last store operation failed: ${lastError}` : "";
   if (!tenure) {
     const what = stopped ? "released (shutting down)" : "none held yet";
-    return { check: "lease", detail: `worker-ID lease ${what}${reason}`, ...cause };
+    return { check: "lease", detail: `worker-ID lease ${what}${reason}` };
   }
   if (!tenure.overdue(nowMs)) return null;
   const leftMs = Math.round(tenure.expiresAt - nowMs);
@@ -26,6 +24,5 @@ export function leaseHealthIssue(
       leftMs > 0
         ? `lease on worker ID ${tenure.workerId} expires in ${leftMs} ms${reason}`
         : `lease on worker ID ${tenure.workerId} expired ${-leftMs} ms ago${reason}`,
-    ...cause,
   };
 }
