@@ -3,6 +3,7 @@ import { decodeId, EdgeflakeError, formatId, type IdFormat, parseId } from "../c
 import { registerHttpMetrics } from "../metrics/http.ts";
 import { bearerMatches } from "./auth.ts";
 import type { AppDeps, Background, HealthIssue } from "./deps.ts";
+import { registerLayoutRoute } from "./layout-route.ts";
 import { prefersText, wantsJson } from "./negotiate.ts";
 import { openApiDocument } from "./openapi.ts";
 import {
@@ -26,7 +27,7 @@ const BAD_INPUT_CODES = new Set(["INVALID_ID", "INVALID_COUNT"]);
 // Plain header objects: @hono/node-server writes them straight out (its fast path), unlike Headers.
 const JSON_HEADERS = { "content-type": "application/json", ...API_HEADER_OBJECT };
 const TEXT_HEADERS = { "content-type": "text/plain; charset=UTF-8", ...API_HEADER_OBJECT };
-const ROUTES = ["/generate", "/decode/:id", "/health", "/metrics", "/openapi.json"];
+const ROUTES = ["/generate", "/decode/:id", "/health", "/metrics", "/openapi.json", "/layout"];
 
 /** The Hono app: the same on every runtime; the target passes in everything it needs. */
 export function createApp(deps: AppDeps, version = "0.0.0"): Hono {
@@ -129,6 +130,8 @@ export function createApp(deps: AppDeps, version = "0.0.0"): Hono {
     apiHeaders(c);
     return c.body(openapi, 200, { "Content-Type": "application/json" });
   });
+
+  registerLayoutRoute(app, generator.layout, deps.maxBatch);
 
   app.notFound((c) => {
     if (routeOf(c.req.path) !== UNMATCHED) {
