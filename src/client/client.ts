@@ -66,6 +66,9 @@ export function createClient(options: ClientOptions & { type: "bigint" }): Edgef
 export function createClient(options: ClientOptions & { type?: "string" }): EdgeflakeClient<string>;
 export function createClient(
   options: ClientOptions,
+): EdgeflakeClient<string> | EdgeflakeClient<bigint>;
+export function createClient(
+  options: ClientOptions,
 ): EdgeflakeClient<string> | EdgeflakeClient<bigint> {
   const resolved = resolveOptions(options);
   return resolved.bigint
@@ -126,7 +129,7 @@ class BufferedClient<T extends string | bigint> implements EdgeflakeClient<T> {
         return Promise.resolve(this.convert(id));
       }
     }
-    return this.wait(1, options?.signal).then((ids) => ids[0] as T);
+    return this.wait(1, options?.signal).then((ids) => this.convert(ids[0] as string));
   }
 
   batch(count: number, options?: CallOptions): Promise<T[]> {
