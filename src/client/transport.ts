@@ -79,18 +79,28 @@ export class Transport {
         failures.set(url, outcome);
       }
       const wait = this.waitBeforeRound(round);
-      if (round >= retries || wait > this.options.maxRetryWaitMs) {
-        const asked = wait > this.options.maxRetryWaitMs ? wait : undefined;
-        throw new ServiceUnavailableError([...failures.values()], asked);
+      if (round >= retries || wait.giveUpMs !== undefined) {
+        throw new ServiceUnavailableError([...failures.values()], wait.giveUpMs);
       }
-      await sleep(wait, signal);
+      await sleep(wait.ms, signal);
     }
   }
 
-  private waitBeforeRound(round: number): number {
-    const { backoffBaseMs, backoffMaxMs, random } = this.options;
-    const earliest = Math.min(...this.notBeforeMs) - Date.now();
-    return Math.max(backoffMs(round, backoffBaseMs, backoffMaxMs, random()), earliest);
+  /**
+   * The jittered backoff, or until the earliest Retry-After ends if that is later. A Retry-After
+   * beyond `maxRetryWaitMs` is not waited for: the other URLs are retried, or, when every URL asked
+   * to wait, the call gives up at once (`giveUpMs` says how long they asked).
+   */
+  private waitBeforeRound(round: number): { ms: number; giveUpMs?: number } {
+    const { backoffBaseMs, backoffMaxMs, maxRetryWaitMs, random } = this.options;
+    const now = Date.now();
+    const backoff = backoffMs(round, backoffBaseMs, backoffMaxMs, random());
+    const asked = this.notBeforeMs.map((at) => at - now).filter((ms) => ms > 0);
+    const earliest = asked.length > 0 ? Math.min(...asked) : 0;
+    if (earliest <= maxRetryWaitMs) return { ms: Math.max(backoff, earliest) };
+    return asked.length === this.notBeforeMs.length
+      ? { ms: 0, giveUpMs: Math.ceil(earliest) }
+      : { ms: backoff };
   }
 
   private async attempt<T>(
