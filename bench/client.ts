@@ -87,6 +87,22 @@ async function fetchPerBatch(url: string, fetches: number): Promise<Result> {
   );
 }
 
+/** The ceiling of one connection: back-to-back fetches of the client's own request, bodies split. */
+async function transportCeiling(url: string, fetches: number): Promise<Result> {
+  const latencies = new Float64Array(fetches);
+  const started = performance.now();
+  for (let i = 0; i < fetches; i++) {
+    const before = performance.now();
+    const response = await fetch(`${url}/generate?count=10000`, {
+      headers: { accept: "text/plain" },
+    });
+    if ((await response.text()).split("\n").length !== 10_001) throw new Error("short batch");
+    latencies[i] = (performance.now() - before) * 1000;
+  }
+  const name = "ceiling: back-to-back fetch of count=10000, text/plain (the client's request)";
+  return finish(name, fetches * 10_000, performance.now() - started, latencies);
+}
+
 function micros(us: number): string {
   return us >= 1000 ? `${(us / 1000).toFixed(2)} ms` : `${us.toFixed(2)} µs`;
 }
@@ -101,6 +117,7 @@ try {
   results = [
     await fetchPerId(server.url, SINGLE_FETCHES),
     await fetchPerBatch(server.url, BATCH_FETCHES),
+    await transportCeiling(server.url, CLIENT_IDS / 10_000),
     await viaClient(server.url, CLIENT_IDS, 0),
     await viaClient(server.url, CLIENT_IDS, YIELD_EVERY),
   ];
@@ -130,7 +147,8 @@ benchmark process; each case after a warm-up, in one run. Latency is per call (o
 refill are left. A loop that never yields runs on microtasks only, so the refill cannot progress
 until the buffer is empty and the loop waits for it; an application that does any I/O between IDs
 (the yielding case, \`setImmediate\` every ${YIELD_EVERY} IDs, its pause not counted) lets the refill
-overlap with consumption.
+overlap with consumption. The ceiling case is the same requests back to back without a client: what
+one connection to one server delivers.
 
 ${table(["case", "calls", "IDs/s", "vs fetch per ID", "p50 per call", "p99 per call", "p99.9 per call"], rows)}
 `;
