@@ -12,13 +12,27 @@ import { readLayout, type ServerLayout } from "./layout.ts";
 import { type ClientOptions, type ResolvedOptions, resolveOptions } from "./options.ts";
 import { BadResponseError, Transport } from "./transport.ts";
 
-/** Per-call options of `next` and `batch`. */
+/**
+ * Per-call options of `next` and `batch`.
+ *
+ * @example
+ * ```ts
+ * const id = await client.next({ signal: AbortSignal.timeout(50) }); // give up after 50 ms
+ * ```
+ */
 export interface CallOptions {
   /** Gives up waiting for this call only (the client and its refills carry on). */
   signal?: AbortSignal;
 }
 
-/** Counters of one client, for logs and tests. */
+/**
+ * Counters of one client, for logs and tests.
+ *
+ * @example
+ * ```ts
+ * const { requests, failures, buffered, url } = client.stats;
+ * ```
+ */
 export interface ClientStats {
   /** HTTP requests sent (every attempt counts) and attempts that failed. */
   requests: number;
@@ -34,7 +48,16 @@ export interface ClientStats {
   url: string;
 }
 
-/** A client of an edgeflake service: IDs from a local buffer that refills ahead of use. */
+/**
+ * A client of an edgeflake service: IDs from a local buffer that refills ahead of use. `T` is
+ * `string` (the default) or `bigint` (`type: "bigint"`).
+ *
+ * @example
+ * ```ts
+ * const client: EdgeflakeClient<bigint> = createClient({ urls: url, type: "bigint" });
+ * const id: bigint = await client.next();
+ * ```
+ */
 export interface EdgeflakeClient<T extends string | bigint> {
   /** One ID; from the buffer without any request when it holds one. */
   next(options?: CallOptions): Promise<T>;

@@ -1,6 +1,14 @@
 import { EdgeflakeError } from "../core/errors.ts";
 
-/** Why one URL did not deliver: its HTTP status when it answered, and a reason either way. */
+/**
+ * Why one URL did not deliver: its HTTP status when it answered, and a reason either way.
+ *
+ * @example
+ * ```ts
+ * // { url: "http://ids-1:8080", status: 503, reason: "no valid worker-ID lease covers the current time" }
+ * const [first]: readonly UrlFailure[] = error.failures;
+ * ```
+ */
 export interface UrlFailure {
   url: string;
   /** The HTTP status, when the server answered. */

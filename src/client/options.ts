@@ -2,7 +2,14 @@ import { ID_FORMATS, type IdFormat } from "../core/index.ts";
 import { ClientOptionsError } from "./errors.ts";
 import type { FetchFunction } from "./transport.ts";
 
-/** How the client stocks IDs ahead of use (Leaf's double buffer, sized by the consumption rate). */
+/**
+ * How the client stocks IDs ahead of use (Leaf's double buffer, sized by the consumption rate).
+ *
+ * @example
+ * ```ts
+ * createClient({ urls, prefetch: { minBatch: 100, maxBatch: 5000, targetMs: 500 } });
+ * ```
+ */
 export interface PrefetchOptions {
   /** The smallest refill, and the first one (default 16). */
   minBatch?: number;
@@ -12,7 +19,19 @@ export interface PrefetchOptions {
   targetMs?: number;
 }
 
-/** Options of `createClient`; only `urls` is required. */
+/**
+ * Options of `createClient`; only `urls` is required.
+ *
+ * @example
+ * ```ts
+ * const options: ClientOptions = {
+ *   urls: ["https://ids-1.example.com", "https://ids-2.example.com"],
+ *   token: process.env.EDGEFLAKE_TOKEN,
+ *   timeoutMs: 1000,
+ *   maxAgeMs: 60_000,
+ * };
+ * ```
+ */
 export interface ClientOptions {
   /** One base URL or several (tried in order, sticking to the last that answered). */
   urls: string | readonly string[];

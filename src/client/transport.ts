@@ -3,7 +3,15 @@
 import { RequestRejectedError, ServiceUnavailableError, type UrlFailure } from "./errors.ts";
 import { backoffMs, retryAfterMs, sleep } from "./retry.ts";
 
-/** The part of `fetch` the client uses (so a Workers service binding's `fetch` fits too). */
+/**
+ * The part of `fetch` the client uses (so a Workers service binding's `fetch` fits too).
+ *
+ * @example
+ * ```ts
+ * // In a Worker with a service binding named IDS:
+ * createClient({ urls: "https://ids.internal", fetch: (url, init) => env.IDS.fetch(url, init) });
+ * ```
+ */
 export type FetchFunction = (input: string, init: RequestInit) => Promise<Response>;
 
 export interface TransportOptions {
