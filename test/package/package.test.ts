@@ -85,6 +85,10 @@ describe("the npm package, installed from its tarball", () => {
       await runOk("npm", ["pack", "--json", "--pack-destination", scratch], project),
     ) as { filename: string }[];
     const tarball = join(scratch, packed[0]?.filename ?? "");
+    // postpack put the project's own package.json back.
+    expect(readFileSync(join(project, "package.json"), "utf8")).toBe(
+      readFileSync(join(ROOT, "package.json"), "utf8"),
+    );
 
     consumer = join(scratch, "consumer");
     cpSync(join(ROOT, "test/package/fixtures"), consumer, { recursive: true });
