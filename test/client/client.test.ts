@@ -79,14 +79,18 @@ describe("edgeflake/client against a real server", () => {
 
   it("double buffer: the next refill is in flight before the buffer runs out", async () => {
     const client = createClient({ urls: server.url, prefetch: { minBatch: 100, maxBatch: 100 } });
+    const fetched = async (count: number) => {
+      while (client.stats.fetched < count) await sleep(5);
+    };
     await client.next(); // the first fetch: 100 IDs, one taken, so the buffer is below the mark
-    await sleep(100);
+    await fetched(200); // the refill arrived in the background, without another call
     expect(client.stats).toMatchObject({ fetched: 200, served: 1, buffered: 199, refillSize: 100 });
     for (let i = 0; i < 99; i++) await client.next(); // 100 left: at the mark, no refill yet
+    await sleep(50);
     expect(client.stats.fetched).toBe(200);
     await client.next();
-    await sleep(100);
-    expect(client.stats.fetched).toBe(300);
+    await fetched(300);
+    expect(client.stats).toMatchObject({ fetched: 300, served: 101, requests: 3 });
     client.close();
   });
 
