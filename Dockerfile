@@ -10,7 +10,15 @@ FROM node:24-slim AS deps
 WORKDIR /app
 COPY package.json package-lock.json ./
 # No install scripts: no production dependency needs one, and none may download anything.
-RUN npm ci --omit=dev --ignore-scripts --no-audit --no-fund && npm cache clean --force
+# Behind a registry proxy or a TLS-inspecting firewall, pass npm's configuration and CA file as
+# build secrets; they are mounted for this one step and never stored in a layer:
+#   docker build --secret id=npmrc,src=$HOME/.npmrc --secret id=npm_ca,src=/path/ca.pem .
+# (in that npmrc, `cafile=/run/secrets/npm_ca`). Without them npm uses its defaults; a missing
+# user config file is not an error to npm. `npm run test:image` builds this way.
+RUN --mount=type=secret,id=npmrc \
+    --mount=type=secret,id=npm_ca \
+    NPM_CONFIG_USERCONFIG=/run/secrets/npmrc \
+    npm ci --omit=dev --ignore-scripts --no-audit --no-fund && npm cache clean --force
 
 # ---- stage 2: runtime ---------------------------------------------------------------------------
 FROM node:24-slim AS runtime

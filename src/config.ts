@@ -17,6 +17,18 @@ export interface AppConfig {
   lease: LeaseConfig | undefined;
   /** Test only (`CLOCK_CONTROL=unsafe-test-only`): the Node target's clock can be shifted over HTTP. */
   clockControl: boolean;
+  /** Remote-write push of the registry (Workers, Lambda); undefined when `METRICS_PUSH_URL` is unset. */
+  metricsPush: MetricsPushConfig | undefined;
+}
+
+export interface MetricsPushConfig {
+  url: string;
+  /** The whole `Authorization` header value (secret). */
+  authorization: string | undefined;
+  intervalMs: number;
+  timeoutMs: number;
+  /** Fixed labels added to every pushed series. */
+  labels: Record<string, string>;
 }
 
 export interface LeaseConfig {
@@ -53,6 +65,10 @@ function integer(min: number, max: number) {
 function text(pattern: RegExp, problem: string) {
   return z.string().check(z.regex(pattern, problem));
 }
+
+const PUSH_LABEL =
+  "(?!(?:job|instance|worker|runtime|le|__\\w*)=)[a-zA-Z_]\\w{0,63}=[^,=\\s]{1,128}";
+const PUSH_LABELS = new RegExp(`^${PUSH_LABEL}(,${PUSH_LABEL}){0,15}$`);
 
 /** What each variable accepts; the schema and the error messages are built from this one table. */
 const VARIABLES = {
@@ -114,6 +130,28 @@ const VARIABLES = {
   DYNAMODB_ENDPOINT: {
     schema: text(/^https?:\/\/[^\s/$.?#].[^\s]*$/, "not an http(s) URL"),
     accepted: "an http(s) URL like http://127.0.0.1:8000",
+  },
+  METRICS_PUSH_URL: {
+    schema: text(/^https?:\/\/[^\s/$.?#][^\s]{0,2000}$/, "not an http(s) URL"),
+    accepted:
+      "a remote-write endpoint like https://prometheus.example/api/v1/write (default: no push)",
+  },
+  METRICS_PUSH_AUTHORIZATION: {
+    schema: text(/^[\w-]+ [\x21-\x7e]{1,4096}$/, "not a scheme and credentials"),
+    accepted: "the whole Authorization header value, like `Bearer <token>` or `Basic <base64>`",
+  },
+  METRICS_PUSH_INTERVAL_MS: {
+    schema: integer(1_000, 3_600_000),
+    accepted: "an integer 1000-3600000 (default 15000)",
+  },
+  METRICS_PUSH_TIMEOUT_MS: {
+    schema: integer(50, 10_000),
+    accepted: "an integer 50-10000 (default 1000)",
+  },
+  METRICS_PUSH_LABELS: {
+    schema: text(PUSH_LABELS, "not name=value pairs separated by commas"),
+    accepted:
+      "name=value,... (names [a-zA-Z_][a-zA-Z0-9_]* other than job, instance, worker, runtime, le; values without , or =)",
   },
   CLOCK_CONTROL: {
     schema: text(/^unsafe-test-only$/, "not the one accepted value"),
@@ -190,6 +228,12 @@ export function parseConfig(source: Record<string, unknown>, nowMs: number): App
       ),
     );
   }
+  const pushLabelNames = env.METRICS_PUSH_LABELS?.split(",").map((pair) => pair.split("=")[0]);
+  if (pushLabelNames && new Set(pushLabelNames).size < pushLabelNames.length) {
+    problems.push(
+      describe("METRICS_PUSH_LABELS", input.METRICS_PUSH_LABELS, "a label name repeats"),
+    );
+  }
   if (problems.length > 0 || !layout) throw new ConfigError(problems);
 
   return {
@@ -204,6 +248,18 @@ export function parseConfig(source: Record<string, unknown>, nowMs: number): App
     demoLoad: env.DEMO_LOAD ?? 0,
     logLevel: env.LOG_LEVEL ?? "info",
     clockControl: env.CLOCK_CONTROL === "unsafe-test-only",
+    metricsPush:
+      env.METRICS_PUSH_URL === undefined
+        ? undefined
+        : {
+            url: env.METRICS_PUSH_URL,
+            authorization: env.METRICS_PUSH_AUTHORIZATION,
+            intervalMs: env.METRICS_PUSH_INTERVAL_MS ?? 15_000,
+            timeoutMs: env.METRICS_PUSH_TIMEOUT_MS ?? 1_000,
+            labels: Object.fromEntries(
+              (env.METRICS_PUSH_LABELS?.split(",") ?? []).map((pair) => pair.split("=")),
+            ),
+          },
     lease:
       env.LEASE_TABLE === undefined
         ? undefined
@@ -222,7 +278,8 @@ function parseEpoch(value: string): number {
 }
 
 function describe(name: Name, value: string | undefined, problem: string): string {
-  const shown = name.endsWith("TOKEN") ? "<redacted>" : JSON.stringify(value ?? "").slice(0, 80);
+  const secret = name.endsWith("TOKEN") || name === "METRICS_PUSH_AUTHORIZATION";
+  const shown = secret ? "<redacted>" : JSON.stringify(value ?? "").slice(0, 80);
   return `${name}=${shown}: ${problem} (accepted: ${VARIABLES[name].accepted})`;
 }
 
@@ -234,5 +291,9 @@ export function redactedConfig(config: AppConfig): Record<string, unknown> {
     epoch: new Date(config.layout.epochMs).toISOString(),
     authToken: config.authToken ? "<redacted>" : undefined,
     metricsToken: config.metricsToken ? "<redacted>" : undefined,
+    metricsPush: config.metricsPush && {
+      ...config.metricsPush,
+      authorization: config.metricsPush.authorization ? "<redacted>" : undefined,
+    },
   };
 }

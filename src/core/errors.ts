@@ -57,3 +57,10 @@ export class InvalidWorkerIdError extends EdgeflakeError {
     super("INVALID_WORKER_ID", `worker ID ${workerId} is outside 0..${maxWorkerId}`);
   }
 }
+
+/** A bad `count` for a batch: not a positive safe integer. */
+export class InvalidCountError extends EdgeflakeError {
+  constructor(count: number) {
+    super("INVALID_COUNT", `count must be a positive integer (got ${count})`);
+  }
+}

@@ -2,49 +2,26 @@ import type { Clock } from "./clock.ts";
 import {
   ClockBackwardError,
   ClockStalledError,
-  EdgeflakeError,
+  InvalidCountError,
   InvalidWorkerIdError,
   LayoutError,
   LeaseExpiredError,
 } from "./errors.ts";
+import {
+  type Fence,
+  type GeneratorOptions,
+  type GeneratorStats,
+  zeroStats,
+} from "./generator-types.ts";
 import type { Layout } from "./layout.ts";
 
-/** Plain counters, read at scrape time; never touched by anything but the generator. */
-export interface GeneratorStats {
-  generated: number;
-  clockBackward: number;
-  clockBackwardErrors: number;
-  sequenceOverflow: number;
-  waitMicros: number;
-  /** Wall-clock ms of the last unrecoverable clock error, or -1. */
-  lastClockBackwardErrorAtMs: number;
-}
-
-/** Timestamps a holder may issue: `floorMs <= timestamp < limitMs` (DESIGN section 4). */
-export interface Fence {
-  floorMs: number;
-  limitMs: number;
-}
-
-export interface GeneratorOptions {
-  layout: Layout;
-  clock: Clock;
-  /** A static worker ID; leave it out when a leaser assigns one later. */
-  workerId?: number;
-  /** How far back the clock may step before the generator refuses instead of waiting (default 10). */
-  maxClockBackwardMs?: number;
-}
-
-/** A bad `count` for a batch. */
-export class InvalidCountError extends EdgeflakeError {
-  constructor(count: number) {
-    super("INVALID_COUNT", `count must be a positive integer (got ${count})`);
-  }
-}
+export type { Fence, GeneratorOptions, GeneratorStats } from "./generator-types.ts";
 
 // A frozen clock (Workers' Date.now() during synchronous code) would spin forever; give up instead.
 const STALLED_SPINS = 10_000_000;
 const STALLED_SLEEPS = 1_000;
+/** A static worker ID's fence: all of time. */
+const UNFENCED: Fence = { floorMs: Number.NEGATIVE_INFINITY, limitMs: Number.POSITIVE_INFINITY };
 
 /**
  * Issues strictly increasing IDs for one worker ID. The synchronous API spins for short waits
@@ -52,14 +29,7 @@ const STALLED_SLEEPS = 1_000;
  */
 export class SnowflakeGenerator {
   readonly layout: Layout;
-  readonly stats: GeneratorStats = {
-    generated: 0,
-    clockBackward: 0,
-    clockBackwardErrors: 0,
-    sequenceOverflow: 0,
-    waitMicros: 0,
-    lastClockBackwardErrorAtMs: -1,
-  };
+  readonly stats: GeneratorStats = zeroStats();
   readonly maxClockBackwardMs: number;
 
   private readonly clock: Clock;
@@ -87,12 +57,7 @@ export class SnowflakeGenerator {
     }
     this.workerShift = BigInt(this.layout.sequenceBits);
     this.tickShift = BigInt(this.layout.sequenceBits + this.layout.workerBits);
-    if (options.workerId !== undefined) {
-      this.assign(options.workerId, {
-        floorMs: Number.NEGATIVE_INFINITY,
-        limitMs: Number.POSITIVE_INFINITY,
-      });
-    }
+    if (options.workerId !== undefined) this.assign(options.workerId, UNFENCED);
   }
 
   /** The worker ID in use, or -1 while none is assigned. */
@@ -152,18 +117,9 @@ export class SnowflakeGenerator {
 
   /** The next ID; spins for short waits (sequence overflow, small clock steps back). */
   next(): bigint {
-    const tick = this.tickAt(this.clock.now());
-    if (
-      tick === this.lastTick &&
-      this.sequence < this.layout.maxSequence &&
-      tick < this.limitTick
-    ) {
-      this.stats.generated++;
-      return this.base + BigInt(++this.sequence);
-    }
-    this.reserveSync(1);
+    if (this.claim(this.clock.now(), 1, false) === 0) this.claimSync(1);
     this.stats.generated++;
-    return this.base + BigInt(++this.sequence);
+    return this.base + BigInt(this.sequence);
   }
 
   /** `count` IDs, taking a tick's remaining sequence numbers in one step. */
@@ -171,7 +127,9 @@ export class SnowflakeGenerator {
     checkCount(count);
     const ids: bigint[] = [];
     while (ids.length < count) {
-      this.take(this.reserveSync(count - ids.length), ids);
+      const wanted = count - ids.length;
+      const claimed = this.claim(this.clock.now(), wanted, false) || this.claimSync(wanted);
+      this.pushClaimed(ids, claimed);
     }
     // Counted once the whole batch is handed out: IDs of a batch that failed half-way are never seen.
     this.stats.generated += count;
@@ -184,9 +142,9 @@ export class SnowflakeGenerator {
    */
   tryNextBatch(count: number): bigint[] | undefined {
     checkCount(count);
-    if (this.reserve(this.clock.now(), count) < count) return undefined;
+    if (this.claim(this.clock.now(), count, true) === 0) return undefined;
     const ids: bigint[] = [];
-    this.take(count, ids);
+    this.pushClaimed(ids, count);
     this.stats.generated += count;
     return ids;
   }
@@ -202,72 +160,40 @@ export class SnowflakeGenerator {
     checkCount(count);
     const ids: bigint[] = [];
     while (ids.length < count) {
-      let reserved = this.reserve(this.clock.now(), count - ids.length);
-      if (reserved === 0) reserved = await this.waitAndReserveAsync(count - ids.length);
-      this.take(reserved, ids);
+      const wanted = count - ids.length;
+      const claimed = this.claim(this.clock.now(), wanted, false);
+      if (claimed > 0) this.pushClaimed(ids, claimed);
+      else await this.waitAndClaimAsync(wanted, ids);
     }
     this.stats.generated += count;
     return ids;
   }
 
-  private take(reserved: number, ids: bigint[]): void {
-    let id = this.base + BigInt(this.sequence + 1);
-    for (let i = 0; i < reserved; i++) {
-      ids.push(id);
-      id += 1n;
-    }
-    this.sequence += reserved;
-  }
-
-  private reserveSync(wanted: number): number {
-    let now = this.clock.now();
-    let reserved = this.reserve(now, wanted);
-    if (reserved > 0) return reserved;
-    const started = this.clock.monotonic();
-    try {
-      let spins = 0;
-      for (;;) {
-        const seen = now;
-        while (now < this.waitUntilMs) {
-          now = this.clock.now();
-          if (now !== seen) spins = 0;
-          else if (++spins > STALLED_SPINS) throw new ClockStalledError();
-        }
-        reserved = this.reserve(now, wanted);
-        if (reserved > 0) return reserved;
-      }
-    } finally {
-      this.addWait(started);
-    }
-  }
-
-  private async waitAndReserveAsync(wanted: number): Promise<number> {
-    const started = this.clock.monotonic();
-    try {
-      let stalled = 0;
-      for (;;) {
-        const before = this.clock.now();
-        await this.clock.sleep(Math.max(1, this.waitUntilMs - before));
-        const now = this.clock.now();
-        if (now === before && ++stalled > STALLED_SLEEPS) throw new ClockStalledError();
-        const reserved = this.reserve(now, wanted);
-        if (reserved > 0) return reserved;
-      }
-    } finally {
-      this.addWait(started);
-    }
-  }
-
-  private addWait(startedMs: number): void {
-    this.stats.waitMicros += Math.max(0, Math.round((this.clock.monotonic() - startedMs) * 1000));
-  }
-
   /**
-   * The one place that decides: returns how many sequence numbers after `this.sequence` may be
-   * used now (> 0), or 0 with `waitUntilMs` set, or throws. Each event is counted once.
+   * The one atomic step every API goes through: decides how many sequence numbers may be used now
+   * and uses them up in the same step, so no other caller can be handed them. Returns that count
+   * (read the IDs with `pushClaimed` before anything else can claim), or 0 when a wait is needed
+   * (`waitUntilMs` set) or, with `exact`, fewer than `wanted` are free; throws where the fence or
+   * the clock forbid issuing. The fast path checks floor and limit too.
    */
-  private reserve(nowMs: number, wanted: number): number {
+  private claim(nowMs: number, wanted: number, exact: boolean): number {
     const tick = this.tickAt(nowMs);
+    const left = this.layout.maxSequence - this.sequence;
+    if (
+      tick === this.lastTick &&
+      tick >= this.floorTick &&
+      tick < this.limitTick &&
+      left >= (exact ? wanted : 1)
+    ) {
+      const claimed = Math.min(wanted, left);
+      this.sequence += claimed;
+      return claimed;
+    }
+    return this.claimSlow(nowMs, tick, wanted, exact);
+  }
+
+  /** `claim` off the fast path: a new tick, an exhausted one, a clock behind, or a fence hit. */
+  private claimSlow(nowMs: number, tick: number, wanted: number, exact: boolean): number {
     if (tick >= this.limitTick) throw new LeaseExpiredError();
     const minTick = Math.max(this.lastTick, this.floorTick);
     if (tick < minTick) {
@@ -285,22 +211,75 @@ export class SnowflakeGenerator {
       return 0;
     }
     if (tick === this.lastTick) {
-      if (this.sequence >= this.layout.maxSequence) {
-        if (tick + 1 >= this.limitTick) throw new LeaseExpiredError();
-        if (this.overflowCountedTick !== tick) {
-          this.overflowCountedTick = tick;
-          this.stats.sequenceOverflow++;
-        }
-        this.waitUntilMs = this.tickStartMs(tick + 1);
-        return 0;
+      if (this.sequence < this.layout.maxSequence) return 0; // only `exact` gets here: too few left
+      if (tick + 1 >= this.limitTick) throw new LeaseExpiredError();
+      if (this.overflowCountedTick !== tick) {
+        this.overflowCountedTick = tick;
+        this.stats.sequenceOverflow++;
       }
-    } else {
-      if (tick > this.layout.maxTick) throw new LayoutError("layout ran out of timestamps");
-      this.lastTick = tick;
-      this.sequence = -1;
-      this.base = (BigInt(tick) << this.tickShift) | this.workerPart;
+      this.waitUntilMs = this.tickStartMs(tick + 1);
+      return 0;
     }
-    return Math.min(wanted, this.layout.maxSequence - this.sequence);
+    if (tick > this.layout.maxTick) throw new LayoutError("layout ran out of timestamps");
+    // A refused exact claim leaves the state untouched (it must not move lastTick forward).
+    if (exact && wanted > this.layout.maxSequence + 1) return 0;
+    this.lastTick = tick;
+    this.base = (BigInt(tick) << this.tickShift) | this.workerPart;
+    const claimed = Math.min(wanted, this.layout.maxSequence + 1);
+    this.sequence = claimed - 1;
+    return claimed;
+  }
+
+  /** Appends the `claimed` IDs the latest `claim` used up (the tick's last sequence numbers). */
+  private pushClaimed(ids: bigint[], claimed: number): void {
+    let id = this.base + BigInt(this.sequence - claimed + 1);
+    for (let i = 0; i < claimed; i++) {
+      ids.push(id);
+      id += 1n;
+    }
+  }
+
+  /** Spins until `claim` succeeds; a frozen clock ends in ClockStalledError. */
+  private claimSync(wanted: number): number {
+    const started = this.clock.monotonic();
+    try {
+      let now = this.clock.now();
+      let spins = 0;
+      for (;;) {
+        const seen = now;
+        while (now < this.waitUntilMs) {
+          now = this.clock.now();
+          if (now !== seen) spins = 0;
+          else if (++spins > STALLED_SPINS) throw new ClockStalledError();
+        }
+        const claimed = this.claim(now, wanted, false);
+        if (claimed > 0) return claimed;
+      }
+    } finally {
+      this.addWait(started);
+    }
+  }
+
+  /** Sleeps until `claim` succeeds, then puts the claimed IDs into `ids` in the same step. */
+  private async waitAndClaimAsync(wanted: number, ids: bigint[]): Promise<void> {
+    const started = this.clock.monotonic();
+    try {
+      let stalled = 0;
+      for (;;) {
+        const before = this.clock.now();
+        await this.clock.sleep(Math.max(1, this.waitUntilMs - before));
+        const now = this.clock.now();
+        if (now === before && ++stalled > STALLED_SLEEPS) throw new ClockStalledError();
+        const claimed = this.claim(now, wanted, false);
+        if (claimed > 0) return this.pushClaimed(ids, claimed);
+      }
+    } finally {
+      this.addWait(started);
+    }
+  }
+
+  private addWait(startedMs: number): void {
+    this.stats.waitMicros += Math.max(0, Math.round((this.clock.monotonic() - startedMs) * 1000));
   }
 
   private tickAt(ms: number): number {

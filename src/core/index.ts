@@ -26,6 +26,7 @@ export {
   ClockBackwardError,
   ClockStalledError,
   EdgeflakeError,
+  InvalidCountError,
   InvalidIdError,
   InvalidWorkerIdError,
   LayoutError,
@@ -35,7 +36,6 @@ export {
   type Fence,
   type GeneratorOptions,
   type GeneratorStats,
-  InvalidCountError,
   SnowflakeGenerator,
 } from "./generator.ts";
 export {

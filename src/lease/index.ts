@@ -3,6 +3,7 @@ import type { LeaseConfig } from "../config.ts";
 import type { Clock } from "../core/clock.ts";
 import type { SnowflakeGenerator } from "../core/generator.ts";
 import type { Logger } from "../log.ts";
+import { registerLeasePoolSize } from "../metrics/lease-pool.ts";
 import { createDynamoDbClient, type DynamoDbClientOptions } from "./dynamodb-client.ts";
 import { DynamoDbLeaseStore } from "./dynamodb-store.ts";
 import { Leaser } from "./leaser.ts";
@@ -45,6 +46,7 @@ export interface LeaserDeps {
 
 /** The leaser a target uses when `LEASE_TABLE` is set: DynamoDB store, metrics on `registry`. */
 export function createDynamoDbLeaser(config: LeaseConfig, deps: LeaserDeps): Leaser {
+  registerLeasePoolSize(deps.registry, config.namespace, deps.generator.layout.maxWorkerId + 1);
   const store =
     deps.store ??
     new DynamoDbLeaseStore({

@@ -54,7 +54,14 @@ export function createLambdaHandler(
           renewInline: true,
         });
         // The outer app only routes everything through the service's fetch (its /health check).
-        handler = handle(new Hono().all("*", (c) => service.fetch(c.req.raw, c.env)));
+        const app = handle(new Hono().all("*", (c) => service.fetch(c.req.raw, c.env)));
+        handler = async (event, context) => {
+          const result = await app(event, context);
+          // The environment freezes once this returns, so a due push happens inside the invocation,
+          // bounded by METRICS_PUSH_TIMEOUT_MS; it never fails the invocation.
+          await service.pusher?.pushIfDue();
+          return result;
+        };
       } catch (error) {
         if (!(error instanceof ConfigError)) throw error;
         const logger = consoleLogger("error", { service: "edgeflake" });

@@ -8,6 +8,7 @@ import {
   type Leaser,
   type LeaseStore,
 } from "../lease/index.ts";
+import { createServicePusher, type MetricsPusher } from "../metrics/remote-write/index.ts";
 import { createService, type Service, type ServiceOptions } from "../service.ts";
 
 export interface LazyLeaseOptions extends Omit<ServiceOptions, "beforeIssue" | "healthChecks"> {
@@ -33,6 +34,8 @@ export interface LazyLeasedService extends Service {
    * nothing asked it for an ID yet. Store errors then show in the health answer.
    */
   fetch(request: Request, env?: unknown, ctx?: ExecutionContext): Promise<Response>;
+  /** Remote-write pusher; undefined without `METRICS_PUSH_URL`. The target decides when to push. */
+  pusher: MetricsPusher | undefined;
 }
 
 /**
@@ -47,7 +50,12 @@ export function createLazyLeasedService(
   const leaseConfig = config.lease;
   if (!leaseConfig) {
     const service = createService(config, options);
-    return { ...service, leaser: undefined, fetch: async (r, e, c) => service.app.fetch(r, e, c) };
+    return {
+      ...service,
+      leaser: undefined,
+      fetch: async (r, e, c) => service.app.fetch(r, e, c),
+      pusher: pusherFor(config, options, service, crypto.randomUUID()),
+    };
   }
   const late: { leaser?: Leaser } = {};
   const service = createService(config, {
@@ -82,5 +90,19 @@ export function createLazyLeasedService(
     }
     return service.app.fetch(request, env, ctx);
   };
-  return { ...service, leaser: late.leaser, fetch };
+  const pusher = pusherFor(config, options, service, late.leaser.owner);
+  return { ...service, leaser: late.leaser, fetch, pusher };
+}
+
+/** The instance label is the start of the lease owner, so a pushed series leads to its lease item. */
+function pusherFor(config: AppConfig, options: LazyLeaseOptions, service: Service, owner: string) {
+  return createServicePusher(config.metricsPush, {
+    registry: service.registry,
+    clock: options.clock,
+    logger: options.logger,
+    runtime: options.runtime,
+    instance: owner.slice(0, 8),
+    workerId: () => service.generator.workerId,
+    fetch: (url, init) => fetch(url, init),
+  });
 }

@@ -36,7 +36,11 @@ export function createWorkerHandler(options: WorkerOptions = {}): WorkerHandler 
           return configProblem(error, consoleLogger("error", { service: "edgeflake" }));
         }
       }
-      return service.fetch(request, env, ctx);
+      const response = await service.fetch(request, env, ctx);
+      // After the answer, at most once per interval: waitUntil keeps the isolate alive for it.
+      const push = service.pusher?.pushIfDue();
+      if (push) ctx.waitUntil(push);
+      return response;
     },
   };
 }

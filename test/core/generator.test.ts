@@ -170,6 +170,35 @@ describe("SnowflakeGenerator", () => {
     const all = batches.flat();
     expect(new Set(all).size).toBe(all.length);
     expect(gen.stats.generated).toBe(all.length);
+    // Unique is not enough: a sequence run past its field would spill into the worker ID's bits.
+    for (const id of all) {
+      const decoded = decodeId(id, tiny);
+      expect(decoded.workerId).toBe(7);
+      expect(composeId(tiny, decoded.timestamp, 7, decoded.sequence)).toBe(id);
+    }
+  });
+
+  it("next() honours a floor raised by assign to the same worker ID, fast path included", () => {
+    const { clock, gen } = setup(classic, UNASSIGNED);
+    gen.assign(3, { floorMs: START, limitMs: START + 1000 });
+    gen.next(); // tick START is now the last tick, with sequence numbers left
+    gen.assign(3, { floorMs: START + 5, limitMs: START + 1000 });
+    clock.stepPerRead = 0.01;
+    expect(decodeId(gen.next(), classic)).toMatchObject({ timestamp: START + 5, sequence: 0 });
+    expect(gen.stats.clockBackward).toBe(1);
+  });
+
+  it("a refused oversized tryNextBatch leaves the last tick where it was", () => {
+    const { clock, gen } = setup();
+    gen.tryNextBatch(1);
+    clock.advance(1);
+    expect(gen.tryNextBatch(4097)).toBeUndefined();
+    clock.advance(-1); // had the refusal moved lastTick to START + 1, this would be a step back
+    expect(decodeId(gen.tryNextBatch(1)?.[0] as bigint, classic)).toMatchObject({
+      timestamp: START,
+      sequence: 1,
+    });
+    expect(gen.stats.clockBackward).toBe(0);
   });
 
   it("tryNextBatch answers without waiting or not at all, and then uses nothing up", () => {

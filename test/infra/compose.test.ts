@@ -63,6 +63,18 @@ describe("Dockerfile", () => {
     );
   });
 
+  it("npm ci reads npm's configuration and CA file from build secrets, never from a copied file", () => {
+    const installs = instructions.filter((i) => i.keyword === "RUN" && /\bnpm ci\b/.test(i.args));
+    for (const install of installs) {
+      expect(install.args).toMatch(/--mount=type=secret,id=npmrc\b/);
+      expect(install.args).toMatch(/--mount=type=secret,id=npm_ca\b/);
+      expect(install.args).toMatch(/\bNPM_CONFIG_USERCONFIG=\/run\/secrets\/npmrc\b/);
+    }
+    const copies = instructions.filter((i) => i.keyword === "COPY" || i.keyword === "ADD");
+    for (const copy of copies) expect(copy.args).not.toMatch(/npmrc/);
+    expect(inBuildContext(".npmrc", readRepoFile(".dockerignore"))).toBe(false);
+  });
+
   it("runs as a non-root user", () => {
     const user = only("USER").split(":")[0];
     expect(user).not.toMatch(/^(root|0)$/);

@@ -75,6 +75,8 @@ describe("dashboard", () => {
       "Lease expires in",
       "Lease renewals and acquisitions",
       "Availability (SLO 99.9%)",
+      "Lease pool",
+      "Metrics pushes",
     ]) {
       expect(titles).toContain(title);
     }
@@ -97,11 +99,22 @@ describe("dashboard", () => {
 
   it("the generator panels filter by the job and worker variables", () => {
     const names = dashboard.templating.list.map((v: { name: string }) => v.name);
-    expect(names).toEqual(["datasource", "job", "worker"]);
+    expect(names).toEqual(["datasource", "runtime", "job", "worker"]);
     for (const { where, expr } of queries) {
       if (!/snowflake_(ids|clock|sequence|wait|avg)|worker:snowflake/.test(expr)) continue;
       expect(expr, where).toContain('worker=~"$worker"');
     }
+  });
+
+  it("the runtime variable narrows the job choices; All jobs means the selected runtimes' jobs", () => {
+    const variable = (name: string) =>
+      dashboard.templating.list.find((v: { name: string }) => v.name === name);
+    expect(variable("runtime").definition).toBe("label_values(snowflake_generator_info, runtime)");
+    expect(variable("job").definition).toBe(
+      'label_values(snowflake_generator_info{runtime=~"$runtime"}, job)',
+    );
+    // A custom "All" value (.*) would match every job whatever the runtime.
+    expect(variable("job").allValue).toBeUndefined();
   });
 
   it("uses the recording rules it relies on, and they exist in rules.yml", () => {

@@ -8,6 +8,11 @@ import { dirname, join } from "node:path";
 
 const require = createRequire(import.meta.url);
 const MODELS_DIR = dirname(require.resolve("kubernetes-models/package.json"));
+/** Where top-level kinds are declared: Kubernetes' own, then the Prometheus Operator's CRDs. */
+const KIND_DIRS = [
+  MODELS_DIR,
+  dirname(require.resolve("@kubernetes-models/prometheus-operator/package.json")),
+];
 
 /** Fields of one interface: name -> the declaration file of its object type, or null for a leaf. */
 type Fields = Map<string, string | null>;
@@ -41,9 +46,12 @@ function fieldsOf(file: string): Fields | null {
   for (const m of source.matchAll(/import \{ (\w+) \} from "([^"]+)";/g)) {
     const [, name, from] = m;
     if (!name || !from) continue;
+    // A bare specifier is a package name (scoped: two segments) and a path inside it.
+    const segments = from.startsWith("@") ? 2 : 1;
+    const packageJson = `${from.split("/").slice(0, segments).join("/")}/package.json`;
     const path = from.startsWith(".")
       ? join(dirname(file), from.replace(/\.js$/, ".d.ts"))
-      : `${dirname(require.resolve(`${from.split("/").slice(0, 2).join("/")}/package.json`, { paths: [MODELS_DIR] }))}/${from.split("/").slice(2).join("/")}.d.ts`;
+      : `${dirname(require.resolve(packageJson, { paths: [MODELS_DIR] }))}/${from.split("/").slice(segments).join("/")}.d.ts`;
     imports.set(name, path);
   }
   const start = /export interface \w+(?: extends [\w, ]+)? \{/.exec(source);
@@ -72,10 +80,11 @@ function fieldsOf(file: string): Fields | null {
 
 /** The declaration file of a top-level kind, e.g. ("apps/v1", "Deployment"). */
 function kindFile(apiVersion: string, kind: string): string {
-  const group = apiVersion === "v1" ? "v1" : apiVersion;
-  const file = join(MODELS_DIR, group, `${kind}.d.ts`);
-  if (!existsSync(file)) throw new Error(`no model for ${apiVersion} ${kind}`);
-  return file;
+  for (const dir of KIND_DIRS) {
+    const file = join(dir, apiVersion, `${kind}.d.ts`);
+    if (existsSync(file)) return file;
+  }
+  throw new Error(`no model for ${apiVersion} ${kind}`);
 }
 
 /** Every key path of `manifest` that its Kubernetes schema does not define. */

@@ -202,6 +202,24 @@ describe("Deployment", () => {
     expect(String(container.image).split(":")[0]).toBe(kustomization.images[0].name);
   });
 
+  it("spreads its pods across zones and across nodes, never blocking scheduling", () => {
+    const constraints: {
+      topologyKey: string;
+      maxSkew: number;
+      whenUnsatisfiable: string;
+      labelSelector: { matchLabels: Record<string, string> };
+    }[] = pod.spec.topologySpreadConstraints;
+    expect(constraints.map((c) => c.topologyKey)).toEqual([
+      "topology.kubernetes.io/zone",
+      "kubernetes.io/hostname",
+    ]);
+    for (const constraint of constraints) {
+      expect(constraint.maxSkew).toBe(1);
+      expect(constraint.whenUnsatisfiable).toBe("ScheduleAnyway");
+      expect(isSubset(constraint.labelSelector.matchLabels, pod.metadata.labels)).toBe(true);
+    }
+  });
+
   it("the PodDisruptionBudget lets at most one of several replicas go", () => {
     expect(deployment.spec.replicas).toBeGreaterThan(1);
     expect(pdb.spec.maxUnavailable ?? deployment.spec.replicas - pdb.spec.minAvailable).toBe(1);

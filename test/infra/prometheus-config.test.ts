@@ -5,6 +5,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, describe, expect, it } from "vitest";
 import { stringify } from "yaml";
+import { PRESETS } from "../../src/core/layout.ts";
 import {
   alertRules,
   dashboardQueries,
@@ -160,20 +161,55 @@ describe("alerting rules", () => {
   it("per-worker alerts keep the worker label (aggregated with `by (... worker ...)`)", () => {
     for (const alert of alerts) {
       // Per target (`up`) and per job (HTTP metrics): no worker label to keep.
-      if (["SnowflakeInstanceDown", "SnowflakeErrorBudgetBurn"].includes(alert.alert)) continue;
+      // Per pushing job and per lease namespace (edgeflake-push group): no single worker either.
+      const perJob = [
+        "SnowflakePushesStopped",
+        "SnowflakePushFailing",
+        "SnowflakeLeasePoolNearlyExhausted",
+      ];
+      if (["SnowflakeInstanceDown", "SnowflakeErrorBudgetBurn", ...perJob].includes(alert.alert))
+        continue;
       expect(String(alert.expr), alert.alert).toMatch(/\bby \([^)]*\bworker\b[^)]*\)/);
     }
   });
 
   it("uses the thresholds documented in docs/OPERATIONS.md", () => {
     const expr = (name: string) => String(alerts.find((a) => a.alert === name)?.expr).trim();
-    expect(expr("SnowflakeHighLoad")).toMatch(/> 3276800$/); // 80% of 4,096,000 IDs/s
+    // 80% of the worker's layout cap (3,276,800 IDs/s for classic's 4,096,000).
+    expect(expr("SnowflakeHighLoad")).toMatch(
+      /> 0\.8 \* max by \(worker\) \(worker:snowflake_capacity_ids_per_second:max\)$/,
+    );
     expect(expr("SnowflakeLowThroughput")).toMatch(/< 1$/);
     expect(expr("SnowflakeHighWaitTime")).toMatch(/> 100$/);
     expect(expr("SnowflakeInstanceDown")).toBe('up{job=~"edgeflake.*"} == 0');
     expect(expr("SnowflakeDuplicateWorker")).toBe(
       "count by (worker) (snowflake_generator_info) > 1",
     );
+  });
+
+  it("the capacity rule's preset caps are 2^sequence bits IDs per tick of each layout preset", () => {
+    const capacity = rules.groups
+      .flatMap((g: { rules: { record?: string; expr: string }[] }) => g.rules)
+      .find(
+        (r: { record?: string }) => r.record === "worker:snowflake_capacity_ids_per_second:max",
+      );
+    const expr = String(capacity?.expr);
+    // Any layout: the service's own gauge first.
+    expect(expr).toMatch(/^max by \(job, worker\) \(snowflake_layout_capacity_ids_per_second\)/);
+    const presets = [
+      ...expr.matchAll(
+        /(\d+) \* max by \(job, worker\) \(snowflake_generator_info\{layout="(\w+)"\}\)/g,
+      ),
+    ].map((m) => [m[2], Number(m[1])]);
+    expect(Object.fromEntries(presets)).toEqual(
+      Object.fromEntries(
+        Object.entries(PRESETS).map(([name, spec]) => [
+          name,
+          (2 ** spec.sequenceBits * 1000) / spec.unitMs,
+        ]),
+      ),
+    );
+    expect(Object.fromEntries(presets).classic).toBe(4_096_000);
   });
 
   it("no expression uses the invalid `rate(x[1m]) by (worker)` form", () => {

@@ -1,12 +1,20 @@
 // Runs in Node before the workerd project: a dynalite server on a free loopback port with a lease
-// table, handed to the Worker's bindings through `provide`/`inject`.
+// table, and for the metrics-push tests Debian's Prometheus as a remote-write receiver plus an
+// endpoint that never answers, all handed to the tests through `provide`/`inject`.
 import type { TestProject } from "vitest/node";
+import { requireTools } from "../infra/support.ts";
 import { startDynalite } from "../lease/support/dynalite.ts";
+import { startPrometheusReceiver } from "../metrics/prometheus.ts";
+import { startReceiver } from "../metrics/receiver.ts";
 
 declare module "vitest" {
   export interface ProvidedContext {
     dynamodbEndpoint: string;
     leaseTable: string;
+    /** Prometheus's base URL, or "" when it is not installed (the push-to-Prometheus test skips). */
+    prometheusUrl: string;
+    /** A remote-write endpoint that accepts connections and never answers. */
+    hangingPushUrl: string;
   }
 }
 
@@ -14,5 +22,12 @@ export default async function setup(project: TestProject): Promise<() => Promise
   const db = await startDynalite();
   project.provide("dynamodbEndpoint", db.endpoint);
   project.provide("leaseTable", await db.table("workerd"));
-  return () => db.stop();
+  const prometheus = requireTools("prometheus") ? await startPrometheusReceiver() : undefined;
+  project.provide("prometheusUrl", prometheus?.url ?? "");
+  const hanging = await startReceiver();
+  hanging.mode = "hang";
+  project.provide("hangingPushUrl", hanging.url);
+  return async () => {
+    await Promise.all([db.stop(), prometheus?.stop(), hanging.close()]);
+  };
 }
