@@ -124,6 +124,7 @@ const ROUTE_PREFIXES = [
   "/health/",
   "/metrics",
   "/openapi.json",
+  "/layout",
   "/nope/",
   "//generate",
   "/./generate",
