@@ -1,6 +1,7 @@
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
 import { ConfigError, parseConfig, redactedConfig } from "../src/config.ts";
+import { EdgeflakeError } from "../src/core/errors.ts";
 
 const NOW = Date.UTC(2026, 10, 25);
 
@@ -114,6 +115,50 @@ describe("config", () => {
     expect(problemsOf({ LAYOUT: "sonyflak", WORKER_ID: "5000" })).toEqual([
       expect.stringMatching(/^LAYOUT="sonyflak": unknown layout/),
     ]);
+  });
+
+  it("blames the variable each check judges, not the one its message mentions", () => {
+    // A layout that ran out of timestamps from this epoch: what to change is the layout.
+    const ranOut = problemsOf({ LAYOUT: "custom:28/20/15/1", EPOCH: "0" });
+    expect(ranOut).toEqual([
+      expect.stringMatching(/^LAYOUT="custom:28\/20\/15\/1": layout ran out/),
+    ]);
+    // The epoch alone is judged first, whatever the layout.
+    expect(problemsOf({ LAYOUT: "sonyflake", EPOCH: "2999-01-01T00:00:00Z" })).toEqual([
+      expect.stringMatching(
+        /^EPOCH="2999-01-01T00:00:00Z": epoch 2999-01-01T00:00:00.000Z is in the future \(accepted: /,
+      ),
+    ]);
+    expect(problemsOf({ EPOCH: "2025-02-30T99:00:00Z" })).toEqual([
+      expect.stringMatching(/^EPOCH="2025-02-30T99:00:00Z": not a valid time \(accepted: /),
+    ]);
+    expect(problemsOf({ EPOCH: "9999999999999999" })).toEqual([
+      expect.stringMatching(/^EPOCH="9999999999999999": epoch must be a non-negative integer/),
+    ]);
+    // Two problems with independent variables are both reported.
+    expect(problemsOf({ LAYOUT: "twitter", EPOCH: "2999-01-01T00:00:00Z" })).toEqual([
+      expect.stringMatching(/^LAYOUT="twitter": unknown layout/),
+      expect.stringMatching(/^EPOCH=.*in the future/),
+    ]);
+  });
+
+  it("ConfigError follows the project's error conventions and lists the variables concerned", () => {
+    let error: unknown;
+    try {
+      parseConfig({ PORT: "0", WORKER_ID: "1", LEASE_TABLE: "tbl" }, NOW);
+    } catch (thrown) {
+      error = thrown;
+    }
+    expect(error).toBeInstanceOf(EdgeflakeError);
+    expect(error).toMatchObject({ name: "ConfigError", code: "INVALID_CONFIG" });
+    expect((error as ConfigError).variables).toEqual(["PORT", "WORKER_ID", "LEASE_TABLE"]);
+    expect((error as ConfigError).problems).toEqual([
+      expect.stringMatching(/^PORT="0": below 1/),
+      'WORKER_ID="1" and LEASE_TABLE="tbl": set one, not both (static worker ID or leasing)',
+    ]);
+    expect((error as Error).message).toBe(
+      `invalid configuration:\n  ${(error as ConfigError).problems.join("\n  ")}`,
+    );
   });
 
   it("treats empty values as unset", () => {

@@ -1,8 +1,9 @@
 import { type Context, Hono } from "hono";
 import { decodeId, EdgeflakeError, formatId, type IdFormat, parseId } from "../core/index.ts";
 import { registerHttpMetrics } from "../metrics/http.ts";
+import type { Background, HealthIssue } from "../service-types.ts";
 import { bearerMatches } from "./auth.ts";
-import type { AppDeps, Background, HealthIssue } from "./deps.ts";
+import type { AppDeps } from "./deps.ts";
 import { registerLayoutRoute } from "./layout-route.ts";
 import { prefersText, wantsJson } from "./negotiate.ts";
 import { openApiDocument } from "./openapi.ts";

@@ -2,15 +2,7 @@ import type { Registry } from "prom-client";
 import type { Clock } from "../core/clock.ts";
 import type { SnowflakeGenerator } from "../core/generator.ts";
 import type { Logger } from "../log.ts";
-
-/** Hands a promise to the runtime so it may finish after the response (Workers' `waitUntil`). */
-export type Background = (task: Promise<unknown>) => void;
-
-/** One detected problem, reported by /health (503) with its reason. */
-export interface HealthIssue {
-  check: string;
-  detail: string;
-}
+import type { Background, HealthIssue } from "../service-types.ts";
 
 /** Everything `createApp` needs; each target builds these and nothing in `http/` knows the runtime. */
 export interface AppDeps {

@@ -1,5 +1,6 @@
 import type { Context } from "hono";
 import type { ContentfulStatusCode } from "hono/utils/http-status";
+import { EdgeflakeError } from "../core/errors.ts";
 
 /** An RFC 9457 problem; `type` is a stable URN per kind of problem, documented in the README. */
 export interface Problem {
@@ -32,8 +33,8 @@ export function problem(status: number, slug: string, title: string, detail: str
   return { type: `urn:edgeflake:problem:${slug}`, title, status, detail };
 }
 
-/** Throw inside a handler to answer with a problem. */
-export class ProblemError extends Error {
+/** Throw inside a handler to answer with a problem; `code` is the slug as a code (`INVALID_COUNT`). */
+export class ProblemError extends EdgeflakeError {
   readonly problem: Problem;
   readonly headers: Record<string, string>;
   constructor(
@@ -43,7 +44,7 @@ export class ProblemError extends Error {
     detail: string,
     headers: Record<string, string> = {},
   ) {
-    super(detail);
+    super(slug.toUpperCase().replaceAll("-", "_"), detail);
     this.problem = problem(status, slug, title, detail);
     this.headers = headers;
   }

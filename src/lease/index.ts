@@ -30,6 +30,7 @@ export type {
   LeaseStore,
   NamespaceBinding,
 } from "./store.ts";
+export { type Phase, shortPeriodMs, Tenure } from "./tenure.ts";
 export { globalTimers, type Timers } from "./timers.ts";
 
 export interface LeaserDeps {

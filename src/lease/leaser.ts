@@ -2,12 +2,17 @@ import type { Registry } from "prom-client";
 import type { Clock } from "../core/clock.ts";
 import { LeaseExpiredError } from "../core/errors.ts";
 import type { SnowflakeGenerator } from "../core/generator.ts";
-import type { Background, HealthIssue } from "../http/deps.ts";
 import { type Logger, silentLogger } from "../log.ts";
-import { LeaseLostError, NoFreeWorkerIdError } from "./errors.ts";
-import { LeaseMetrics, type LeaseState, type WriteResult } from "./metrics.ts";
-import { errorMessage, freeWorkerIds, isTransient, retryDelayMs } from "./policy.ts";
-import type { Acquired, HolderInfo, Lease, LeaseStore } from "./store.ts";
+import type { Background, HealthIssue } from "../service-types.ts";
+import { Acquirer } from "./acquirer.ts";
+import { LeaseLostError } from "./errors.ts";
+import { leaseHealthIssue } from "./health.ts";
+import { LeaseMetrics, type LeaseState } from "./metrics.ts";
+import { StoreOutcomes } from "./outcomes.ts";
+import { errorMessage } from "./policy.ts";
+import { RenewalTimer } from "./renewal-timer.ts";
+import type { HolderInfo, Lease, LeaseStore } from "./store.ts";
+import { shortPeriodMs, type Tenure } from "./tenure.ts";
 import { globalTimers, type Timers } from "./timers.ts";
 
 export interface LeaserOptions {
@@ -32,16 +37,11 @@ export interface LeaserOptions {
   maxAcquireWrites?: number;
 }
 
-/** Random candidates tried before listing the namespace: in a sparse table the first one is free. */
-const BLIND_ATTEMPTS = 2;
-/** Times one acquisition lists the namespace again after its picks were taken by others. */
-const LIST_ROUNDS = 3;
-
 /**
  * Leases a worker ID for one generator and keeps the fencing rule (DESIGN section 4): the generator
  * issues only timestamps in `[previous holder's expiresAt, own expiresAt)`. It drives the generator
  * only through `assign`, `extend` and `revoke`; at `expiresAt` without renewal the generator fails
- * closed by itself.
+ * closed by itself. What is due when is the held `Tenure`'s `phase` (tenure.ts).
  *
  * Node calls `start()` (acquire, then renew on a timer); Workers and Lambda call `ensure()` before
  * issuing (lazy acquire, renewal on the request path).
@@ -55,30 +55,17 @@ export class Leaser {
   private readonly generator: SnowflakeGenerator;
   private readonly clock: Clock;
   private readonly logger: Logger;
-  private readonly info: HolderInfo;
   private readonly random: () => number;
-  private readonly timers: Timers;
-  private readonly workerIdCount: number;
-  private readonly maxAcquireWrites: number;
+  private readonly acquirer: Acquirer;
+  private readonly outcomes = new StoreOutcomes();
+  private readonly renewalTimer: RenewalTimer;
 
-  private lease: Lease | undefined;
-  /** Floor of the current lease: the previous holder's `expiresAt` (0 for a never-used worker ID). */
-  private floorMs = 0;
-  private bound: Promise<void> | undefined;
+  private held: Tenure | undefined;
   private inflight: Promise<void> | undefined;
-  private timer: unknown;
-  /** Ends `start`'s wait for a retry early when `stop` is called. */
-  private wake: (() => void) | undefined;
-  private stopped = false;
+  /** An acquisition that failed without a lease: `ensure` answers it again until `untilMs`. */
+  private refusal: { error: Error; untilMs: number } | undefined;
+  /** Set by `stop`: leasing is over. */
   private stopping: Promise<void> | undefined;
-  private failures = 0;
-  /** Message of the last failed store operation, cleared by the next success (for /health). */
-  private lastError: string | undefined;
-  /** Last acquisition found every worker ID held: skip the blind attempts next time. */
-  private lastFull = false;
-  /** `ensure` does not hit the store again before this time after a failed acquisition. */
-  private retryAtMs = 0;
-  private retryError: Error | undefined;
 
   constructor(options: LeaserOptions) {
     if (!Number.isFinite(options.ttlMs) || options.ttlMs < 3) {
@@ -90,118 +77,96 @@ export class Leaser {
     this.ttlMs = options.ttlMs;
     this.logger = options.logger ?? silentLogger;
     this.owner = options.owner ?? crypto.randomUUID();
-    this.info = {
-      host: options.info?.host ?? "unknown",
-      runtime: options.info?.runtime ?? "unknown",
-    };
     this.random = options.random ?? Math.random;
-    this.timers = options.timers ?? globalTimers;
-    const range = this.generator.layout.maxWorkerId + 1;
-    this.workerIdCount = Math.min(options.workerIdCount ?? range, range);
-    this.maxAcquireWrites = options.maxAcquireWrites ?? 16;
     this.metrics = options.registry
       ? new LeaseMetrics(options.registry, {
           state: () => this.state,
           worker: () => String(this.generator.workerId),
           expiresInSeconds: () =>
-            this.lease ? (this.lease.expiresAt - this.clock.now()) / 1000 : undefined,
+            this.tenure ? (this.tenure.expiresAt - this.clock.now()) / 1000 : undefined,
         })
       : undefined;
+    const range = this.generator.layout.maxWorkerId + 1;
+    this.acquirer = new Acquirer({
+      store: this.store,
+      layout: this.generator.layout,
+      clock: this.clock,
+      ttlMs: this.ttlMs,
+      owner: this.owner,
+      info: { host: options.info?.host ?? "unknown", runtime: options.info?.runtime ?? "unknown" },
+      random: this.random,
+      workerIdCount: Math.min(options.workerIdCount ?? range, range),
+      maxAcquireWrites: options.maxAcquireWrites ?? 16,
+      logger: this.logger,
+      metrics: this.metrics,
+      outcomes: this.outcomes,
+    });
+    this.renewalTimer = new RenewalTimer(this, {
+      clock: this.clock,
+      timers: options.timers ?? globalTimers,
+      logger: this.logger,
+      ttlMs: this.ttlMs,
+      random: this.random,
+      outcomes: this.outcomes,
+    });
+  }
+
+  /** The held lease and its timing, if any (a new value on every acquisition and renewal). */
+  get tenure(): Tenure | undefined {
+    return this.held;
   }
 
   /** The lease as last written by this instance, if it holds one. */
   get current(): Readonly<Lease> | undefined {
-    return this.lease;
+    return this.tenure?.lease;
   }
 
   /** The floor of the current lease (previous holder's `expiresAt`). */
   get floor(): number {
-    return this.floorMs;
+    return this.tenure?.floorMs ?? 0;
   }
 
   /** `held` while the lease covers now, `expired` once past it (or after `stop`), else `acquiring`. */
   get state(): LeaseState {
-    if (!this.lease) return this.stopped ? "expired" : "acquiring";
-    return this.clock.now() < this.lease.expiresAt ? "held" : "expired";
+    if (!this.tenure) return this.stopped ? "expired" : "acquiring";
+    return this.tenure.phase(this.clock.now()) === "lapsed" ? "expired" : "held";
   }
 
-  /** For `AppDeps.healthChecks`: an issue when there is no lease or less than a third of the TTL is left. */
-  readonly healthCheck = (nowMs: number): HealthIssue | null => {
-    const lease = this.lease;
-    const reason = this.lastError ? `; last store operation failed: ${this.lastError}` : "";
-    if (!lease) {
-      const what = this.stopped ? "released (shutting down)" : "none held yet";
-      return { check: "lease", detail: `worker-ID lease ${what}${reason}` };
-    }
-    const leftMs = Math.round(lease.expiresAt - nowMs);
-    if (leftMs >= this.ttlMs / 3) return null;
-    return {
-      check: "lease",
-      detail:
-        leftMs > 0
-          ? `lease on worker ID ${lease.workerId} expires in ${leftMs} ms${reason}`
-          : `lease on worker ID ${lease.workerId} expired ${-leftMs} ms ago${reason}`,
-    };
-  };
+  /** For `AppDeps.healthChecks`: an issue when there is no lease or its renewals are overdue. */
+  readonly healthCheck = (nowMs: number): HealthIssue | null =>
+    leaseHealthIssue(this.tenure, nowMs, this.stopped, this.outcomes.lastError);
 
-  /** Node: acquires (waiting while every worker ID is held), then renews at about ttl/3 on a timer. */
-  async start(): Promise<void> {
-    let logged = { text: "", atMs: Number.NEGATIVE_INFINITY };
-    for (;;) {
-      if (this.stopped) throw new LeaseExpiredError("leasing stopped before a lease was acquired");
-      try {
-        await this.refresh();
-        break;
-      } catch (error) {
-        if (!isTransient(error)) throw error;
-        const delayMs = retryDelayMs(error, this.ttlMs, this.failures, this.random);
-        const text = errorMessage(error);
-        const nowMs = this.clock.now();
-        // A waiting instance polls often; log what changes, and a reminder every 30 s.
-        if (text !== logged.text || nowMs - logged.atMs >= 30_000) {
-          logged = { text, atMs: nowMs };
-          this.logger.warn(
-            { err: text, retryInMs: Math.round(delayMs) },
-            "no worker-ID lease yet; retrying",
-          );
-        }
-        // keepAlive: nothing else holds a Node process open while it waits for its first lease.
-        await new Promise<void>((resolve) => {
-          this.wake = resolve;
-          this.timer = this.timers.set(resolve, delayMs, true);
-        });
-        this.wake = undefined;
-      }
-    }
-    this.schedule(this.ttlMs / 3);
+  /** Node: acquires (waiting while every worker ID is held), then renews on a timer when due. */
+  start(): Promise<void> {
+    return this.renewalTimer.start();
   }
 
   /**
-   * Workers and Lambda, before issuing: acquires on first use, renews in `background` once a third
-   * of the TTL has passed, and inline when the lease has lapsed or is about to (after a freeze).
+   * Workers and Lambda, before issuing: acquires on first use, then acts on the tenure's phase:
+   * nothing while fresh, a renewal in `background` when due, inline when nearly over or lapsed
+   * (after a freeze), or when the generator cannot issue now anyway.
    */
   async ensure(background: Background): Promise<void> {
     if (this.stopped) throw new LeaseExpiredError("leasing has stopped");
     const nowMs = this.clock.now();
-    const lease = this.lease;
-    if (lease) {
-      const leftMs = lease.expiresAt - nowMs;
-      if (leftMs > (this.ttlMs * 2) / 3) return;
-      if (leftMs > this.inlineMarginMs() && this.generator.canIssueAt(nowMs)) {
+    const tenure = this.tenure;
+    if (tenure) {
+      const phase = tenure.phase(nowMs);
+      if (phase === "fresh") return;
+      if (phase === "renew-in-background" && this.generator.canIssueAt(nowMs)) {
         if (!this.inflight) background(this.refreshQuietly());
         return;
       }
-    } else if (nowMs < this.retryAtMs && this.retryError) {
-      throw this.retryError;
+    } else if (this.refusal && nowMs < this.refusal.untilMs) {
+      throw this.refusal.error;
     }
     try {
       await this.refresh();
-      this.retryError = undefined;
+      this.refusal = undefined;
     } catch (error) {
-      if (this.lease && this.generator.canIssueAt(this.clock.now())) return;
-      if (!this.lease && error instanceof Error) {
-        this.retryError = error;
-        this.retryAtMs = this.clock.now() + Math.min(1_000, this.ttlMs / 10);
+      if (this.tenure && this.generator.canIssueAt(this.clock.now())) return;
+      if (!this.tenure && error instanceof Error) {
+        this.refusal = { error, untilMs: this.clock.now() + shortPeriodMs(this.ttlMs) };
       }
       throw error;
     }
@@ -220,195 +185,91 @@ export class Leaser {
    * so the next holder starts at once and still above every ID issued here.
    */
   stop(): Promise<void> {
-    if (this.stopping) return this.stopping;
-    this.stopped = true;
-    this.timers.clear(this.timer);
-    this.wake?.();
-    this.stopping = this.release();
+    if (!this.stopping) {
+      this.stopping = this.release();
+      this.renewalTimer.stop();
+    }
     return this.stopping;
+  }
+
+  private get stopped(): boolean {
+    return this.stopping !== undefined;
   }
 
   private async release(): Promise<void> {
     await this.inflight?.catch(() => {});
     this.generator.revoke();
-    const lease = this.lease;
-    this.lease = undefined;
-    if (!lease) return;
-    const releaseAt = this.releasePoint(lease);
+    const tenure = this.tenure;
+    this.held = undefined;
+    if (!tenure) return;
+    const releaseAt = this.releasePoint(tenure);
     try {
-      await this.store.release(lease, releaseAt, this.clock.now());
+      await this.store.release(tenure.lease, releaseAt, this.clock.now());
       this.logger.info(
-        { workerId: lease.workerId, expiresAt: releaseAt },
+        { workerId: tenure.workerId, expiresAt: releaseAt },
         "released worker-ID lease",
       );
     } catch (error) {
       this.logger.warn(
-        { workerId: lease.workerId, err: errorMessage(error) },
+        { workerId: tenure.workerId, err: errorMessage(error) },
         "could not release worker-ID lease; it lapses at its expiresAt",
       );
     }
   }
 
   /** Just past the last issued tick, never below the floor, never beyond the lease. */
-  private releasePoint(lease: Lease): number {
-    let releaseAt = this.floorMs;
+  private releasePoint(tenure: Tenure): number {
+    let releaseAt = tenure.floorMs;
     const lastIssuedMs = this.generator.lastIssuedMs;
     if (lastIssuedMs !== undefined) {
       releaseAt = Math.max(releaseAt, lastIssuedMs + this.generator.layout.unitMs);
     }
-    return Math.min(releaseAt, lease.expiresAt);
+    return Math.min(releaseAt, tenure.expiresAt);
   }
 
   private async renewOrAcquire(): Promise<void> {
     if (this.stopped) return;
-    if (this.lease) {
+    if (this.tenure) {
       try {
-        await this.renew(this.lease);
+        await this.renew(this.tenure);
         return;
       } catch (error) {
         if (!(error instanceof LeaseLostError)) throw error;
       }
     }
     if (this.stopped) return;
-    await this.acquire();
+    const tenure = await this.acquirer.acquire();
+    this.held = tenure;
+    this.generator.assign(tenure.workerId, { floorMs: tenure.floorMs, limitMs: tenure.expiresAt });
   }
 
-  private async renew(lease: Lease): Promise<void> {
+  private async renew(tenure: Tenure): Promise<void> {
     const nowMs = this.clock.now();
     // Never shorten the stored lease: IDs up to the old expiresAt may already be out.
-    const target = Math.max(lease.expiresAt, nowMs + this.ttlMs);
+    const target = Math.max(tenure.expiresAt, nowMs + this.ttlMs);
     const started = this.clock.monotonic();
     try {
-      const renewed = await this.store.renew(lease, target, nowMs);
-      this.lease = renewed;
+      const renewed = tenure.renewed(await this.store.renew(tenure.lease, target, nowMs));
+      this.held = renewed;
       this.generator.extend(renewed.expiresAt);
-      this.succeeded(this.metrics?.renewals);
+      this.outcomes.succeeded(this.metrics?.renewals);
     } catch (error) {
       if (error instanceof LeaseLostError) {
         // Taken over: stop issuing at once, before anything else.
         this.generator.revoke();
-        this.lease = undefined;
+        this.held = undefined;
         this.metrics?.renewals.inc({ result: "conflict" });
         this.logger.warn(
-          { workerId: lease.workerId },
+          { workerId: tenure.workerId },
           "worker-ID lease was taken over; stopped issuing, acquiring another",
         );
       } else {
-        this.failed(this.metrics?.renewals, error);
+        this.outcomes.failed(this.metrics?.renewals, error);
       }
       throw error;
     } finally {
       this.metrics?.renewalDuration.observe((this.clock.monotonic() - started) / 1000);
     }
-  }
-
-  private async acquire(): Promise<void> {
-    if (!this.bound) {
-      this.bound = this.store.bind(
-        { layout: this.generator.layout.name, epochMs: this.generator.layout.epochMs },
-        this.clock.now(),
-      );
-      this.bound.catch(() => {
-        this.bound = undefined;
-      });
-    }
-    try {
-      await this.bound;
-    } catch (error) {
-      this.failed(undefined, error);
-      throw error;
-    }
-    const total = this.workerIdCount;
-    const tried = new Set<number>();
-    let writes = 0;
-    if (!this.lastFull) {
-      const blind = Math.min(BLIND_ATTEMPTS, total, this.maxAcquireWrites);
-      for (let draw = 0; writes < blind && draw < 4 * BLIND_ATTEMPTS; draw++) {
-        const workerId = Math.floor(this.random() * total);
-        if (tried.has(workerId)) continue;
-        tried.add(workerId);
-        writes++;
-        if (await this.tryAcquire(workerId)) return;
-      }
-    }
-    let held = 0;
-    for (let round = 0; round < LIST_ROUNDS && writes < this.maxAcquireWrites; round++) {
-      const free = await this.listFreeWorkerIds(total);
-      held = total - free.length;
-      if (free.length === 0) {
-        const error = new NoFreeWorkerIdError(this.store.namespace, held, total);
-        // One log line when the namespace fills up, not one per poll while it stays full.
-        if (!this.lastFull) {
-          this.logger.error({ namespace: this.store.namespace, held, total }, error.message);
-        }
-        this.lastFull = true;
-        this.lastError = error.message;
-        throw error;
-      }
-      for (const workerId of free) {
-        if (writes >= this.maxAcquireWrites) break;
-        writes++;
-        if (await this.tryAcquire(workerId)) return;
-      }
-    }
-    const error = new NoFreeWorkerIdError(
-      this.store.namespace,
-      held,
-      total,
-      `no worker ID acquired in namespace "${this.store.namespace}" after ${writes} conditional writes: others took each free ID first`,
-    );
-    this.lastError = error.message;
-    this.logger.error({ namespace: this.store.namespace, writes }, error.message);
-    throw error;
-  }
-
-  /** Worker IDs without a live lease (by this clock), in random order. */
-  private async listFreeWorkerIds(total: number): Promise<number[]> {
-    let records: Awaited<ReturnType<LeaseStore["list"]>>;
-    try {
-      records = await this.store.list();
-    } catch (error) {
-      this.failed(undefined, error);
-      throw error;
-    }
-    return freeWorkerIds(records, total, this.clock.now(), this.random);
-  }
-
-  /** One conditional write; on success the generator is fenced to [previous expiresAt, expiresAt). */
-  private async tryAcquire(workerId: number): Promise<boolean> {
-    const nowMs = this.clock.now();
-    let acquired: Acquired | undefined;
-    try {
-      acquired = await this.store.tryAcquire({
-        workerId,
-        owner: this.owner,
-        nowMs,
-        expiresAt: nowMs + this.ttlMs,
-        info: this.info,
-      });
-    } catch (error) {
-      this.failed(this.metrics?.acquisitions, error);
-      throw error;
-    }
-    if (!acquired) {
-      this.metrics?.acquisitions.inc({ result: "conflict" });
-      return false;
-    }
-    this.lastFull = false;
-    this.lease = acquired.lease;
-    this.floorMs = acquired.previousExpiresAt ?? 0;
-    this.generator.assign(workerId, { floorMs: this.floorMs, limitMs: acquired.lease.expiresAt });
-    this.succeeded(this.metrics?.acquisitions);
-    this.logger.info(
-      {
-        workerId,
-        namespace: this.store.namespace,
-        floorMs: this.floorMs,
-        expiresAt: acquired.lease.expiresAt,
-      },
-      "acquired worker-ID lease",
-    );
-    return true;
   }
 
   private async refreshQuietly(): Promise<void> {
@@ -417,46 +278,5 @@ export class Leaser {
     } catch (error) {
       this.logger.warn({ err: errorMessage(error) }, "background lease renewal failed");
     }
-  }
-
-  private schedule(delayMs: number): void {
-    if (this.stopped) return;
-    this.timers.clear(this.timer);
-    this.timer = this.timers.set(() => void this.tick(), delayMs);
-  }
-
-  private async tick(): Promise<void> {
-    try {
-      await this.refresh();
-      this.schedule(this.ttlMs / 3);
-    } catch (error) {
-      if (this.stopped) return;
-      const delayMs = retryDelayMs(error, this.ttlMs, this.failures, this.random);
-      const fields = {
-        workerId: this.lease?.workerId,
-        err: errorMessage(error),
-        retryInMs: Math.round(delayMs),
-      };
-      if (isTransient(error)) this.logger.warn(fields, "lease renewal failed; retrying");
-      else this.logger.error(fields, "lease renewal failed; retrying");
-      this.schedule(delayMs);
-    }
-  }
-
-  /** Below this much lease left, `ensure` renews before issuing instead of in the background. */
-  private inlineMarginMs(): number {
-    return Math.min(this.ttlMs / 10, 1_000);
-  }
-
-  private succeeded(counter: LeaseMetrics["acquisitions"] | undefined): void {
-    counter?.inc({ result: "success" satisfies WriteResult });
-    this.failures = 0;
-    this.lastError = undefined;
-  }
-
-  private failed(counter: LeaseMetrics["acquisitions"] | undefined, error: unknown): void {
-    counter?.inc({ result: "error" satisfies WriteResult });
-    this.failures++;
-    this.lastError = errorMessage(error);
   }
 }

@@ -7,6 +7,7 @@ import {
   NoFreeWorkerIdError,
 } from "./errors.ts";
 import type { LeaseRecord } from "./store.ts";
+import { shortPeriodMs } from "./tenure.ts";
 
 /** Worker IDs below `total` without a live lease at `nowMs`, in random order. */
 export function freeWorkerIds(
@@ -33,8 +34,8 @@ export function freeWorkerIds(
 
 /**
  * Jittered exponential backoff for store errors, from ttl/60 up to ttl/6 after `failures` failures
- * in a row; a full namespace is polled every ttl/10 (at most 1 s), so a released worker ID is taken
- * soon after.
+ * in a row; a full namespace is polled every `shortPeriodMs` (ttl/10, at most 1 s), so a released
+ * worker ID is taken soon after.
  */
 export function retryDelayMs(
   error: unknown,
@@ -43,7 +44,7 @@ export function retryDelayMs(
   random: () => number,
 ): number {
   const jitter = 0.5 + random() / 2;
-  if (error instanceof NoFreeWorkerIdError) return Math.min(1_000, ttlMs / 10) * jitter;
+  if (error instanceof NoFreeWorkerIdError) return shortPeriodMs(ttlMs) * jitter;
   const baseMs = Math.min(1_000, Math.max(10, ttlMs / 60));
   const exponent = Math.min(failures - 1, 10);
   return Math.min(ttlMs / 6, baseMs * 2 ** Math.max(exponent, 0)) * jitter;

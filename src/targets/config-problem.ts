@@ -8,7 +8,6 @@ import type { Logger } from "../log.ts";
  */
 export function configProblem(error: ConfigError, logger: Logger): Response {
   logger.error({ problems: error.problems }, "invalid configuration");
-  const names = [...new Set(error.problems.map((p) => /^[A-Z_]+/.exec(p)?.[0] ?? "?"))];
-  const detail = `invalid configuration: ${names.join(", ")} (details in the log)`;
+  const detail = `invalid configuration: ${error.variables.join(", ")} (details in the log)`;
   return problemAsResponse(problem(500, "invalid-configuration", "Internal Server Error", detail));
 }

@@ -1,6 +1,5 @@
 import type { ExecutionContext } from "hono";
 import type { AppConfig } from "../config.ts";
-import type { Background } from "../http/deps.ts";
 import {
   createDynamoDbLeaser,
   type DynamoDbClientOptions,
@@ -10,6 +9,7 @@ import {
 } from "../lease/index.ts";
 import { createServicePusher, type MetricsPusher } from "../metrics/remote-write/index.ts";
 import { createService, type Service, type ServiceOptions } from "../service.ts";
+import type { Background } from "../service-types.ts";
 
 export interface LazyLeaseOptions extends Omit<ServiceOptions, "beforeIssue" | "healthChecks"> {
   /** Written into the lease item so operators can find the holder. */

@@ -4,6 +4,8 @@ import { ClockBackwardError, LeaseExpiredError } from "../../src/core/errors.ts"
 import { createLayout, DEFAULT_EPOCH_MS } from "../../src/core/layout.ts";
 import { DynamoDbLeaseStore } from "../../src/lease/dynamodb-store.ts";
 import { NamespaceMismatchError, NoFreeWorkerIdError } from "../../src/lease/errors.ts";
+import { MemoryLeaseStore } from "../../src/lease/memory-store.ts";
+import type { Timers } from "../../src/lease/timers.ts";
 import { FakeClock } from "../support/fake-clock.ts";
 import { type Dynalite, FaultyHandler, startDynalite } from "./support/dynalite.ts";
 import { CLASSIC, codeOf, instance, NOW, sample, TTL } from "./support/instances.ts";
@@ -310,5 +312,63 @@ describe("Leaser against dynalite", () => {
     await new Promise((resolve) => setTimeout(resolve, 50));
     await waiter.leaser.stop();
     await expect(started).rejects.toBeInstanceOf(LeaseExpiredError);
+  });
+});
+
+/** Timers the test fires by hand: each `set` is recorded with its delay. */
+class ManualTimers implements Timers {
+  readonly pending = new Map<number, { callback: () => void; ms: number }>();
+  private next = 0;
+  set(callback: () => void, ms: number): unknown {
+    this.next++;
+    this.pending.set(this.next, { callback, ms });
+    return this.next;
+  }
+  clear(handle: unknown): void {
+    this.pending.delete(handle as number);
+  }
+  /** Fires the only pending timer; returns its delay. */
+  async fire(): Promise<number> {
+    expect(this.pending.size).toBe(1);
+    const [handle, timer] = [...this.pending][0] as [number, { callback: () => void; ms: number }];
+    this.pending.delete(handle);
+    timer.callback();
+    await new Promise((resolve) => setTimeout(resolve, 0));
+    return timer.ms;
+  }
+  get delays(): number[] {
+    return [...this.pending.values()].map((t) => t.ms);
+  }
+}
+
+describe("Node renewal timer", () => {
+  it("is set for the moment the tenure's phase leaves fresh, and waits on if the clock went back", async () => {
+    const clock = new FakeClock(NOW);
+    const timers = new ManualTimers();
+    const a = instance(new MemoryLeaseStore(), clock, { timers });
+    await a.leaser.start();
+    expect(a.leaser.tenure?.phase(NOW)).toBe("fresh");
+    expect(timers.delays).toEqual([TTL / 3]);
+
+    clock.advance(TTL / 3);
+    expect(a.leaser.tenure?.phase(clock.now())).toBe("renew-in-background");
+    await timers.fire();
+    expect(a.leaser.current).toMatchObject({ version: 2, expiresAt: NOW + TTL / 3 + TTL });
+    expect(timers.delays).toEqual([TTL / 3]);
+
+    // The timer fires when this clock has moved 5 s less (it was set back): still fresh, no write.
+    clock.advance(TTL / 3 - 5_000);
+    await timers.fire();
+    expect(a.leaser.current?.version).toBe(2);
+    expect(timers.delays).toEqual([5_000]);
+
+    // A jump past expiry: renewed at the next firing, and the next timer is a third of the TTL.
+    clock.advance(2 * TTL);
+    expect(a.leaser.tenure?.phase(clock.now())).toBe("lapsed");
+    await timers.fire();
+    expect(a.leaser.current).toMatchObject({ version: 3, expiresAt: clock.now() + TTL });
+    expect(timers.delays).toEqual([TTL / 3]);
+    await a.leaser.stop();
+    expect(timers.delays).toEqual([]);
   });
 });
