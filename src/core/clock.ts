@@ -1,4 +1,15 @@
-/** The only source of time for the core; injected so tests can script it and runtimes can differ. */
+/**
+ * The only source of time for the core; injected so tests can script it and runtimes can differ.
+ *
+ * @example
+ * ```ts
+ * const clock: Clock = {
+ *   now: () => Date.now(),
+ *   monotonic: () => performance.now(),
+ *   sleep: (ms) => new Promise((resolve) => setTimeout(resolve, ms)),
+ * };
+ * ```
+ */
 export interface Clock {
   /** Wall-clock time in ms since 1970; IDs carry this time. */
   now(): number;

@@ -1,10 +1,34 @@
 import { InvalidIdError } from "./errors.ts";
 
-/** How an ID is written as text. Hex and base62 are fixed width, so string order is numeric order. */
+/**
+ * How an ID is written as text. Hex (16 digits) and base62 (11 characters, `0-9A-Za-z`) are fixed
+ * width, so string order is numeric order.
+ *
+ * @example
+ * ```ts
+ * const format: IdFormat = "base62";
+ * ```
+ */
 export type IdFormat = "decimal" | "hex" | "base62";
+
+/**
+ * Every `IdFormat`, for validating input.
+ *
+ * @example
+ * ```ts
+ * ID_FORMATS.includes(userInput as IdFormat);
+ * ```
+ */
 export const ID_FORMATS: readonly IdFormat[] = ["decimal", "hex", "base62"];
 
-/** The largest ID: 63 bits, the sign bit stays 0. */
+/**
+ * The largest ID: 63 bits, the sign bit stays 0.
+ *
+ * @example
+ * ```ts
+ * MAX_ID === 2n ** 63n - 1n; // true
+ * ```
+ */
 export const MAX_ID = (1n << 63n) - 1n;
 
 // ASCII order (digits < upper < lower), so fixed-width base62 strings sort like the numbers.
@@ -20,7 +44,15 @@ const PATTERNS: Record<IdFormat, RegExp> = {
   base62: /^[0-9A-Za-z]{1,11}$/,
 };
 
-/** Writes an ID in `format`. */
+/**
+ * Writes an ID in `format`.
+ *
+ * @example
+ * ```ts
+ * formatId(4194308096n, "hex");    // "00000000fa001000"
+ * formatId(4194308096n, "base62"); // "000004Zqt8a"
+ * ```
+ */
 export function formatId(id: bigint, format: IdFormat): string {
   switch (format) {
     case "decimal":
@@ -49,7 +81,16 @@ function digits62(value: number, width: number): string {
   return out;
 }
 
-/** Reads an ID written in `format`; throws `InvalidIdError` on anything that is not one. */
+/**
+ * Reads an ID written in `format`; throws `InvalidIdError` on anything that is not one (bad
+ * characters, too long, beyond 63 bits).
+ *
+ * @example
+ * ```ts
+ * parseId("000004Zqt8a", "base62"); // 4194308096n
+ * parseId("12ab", "decimal");       // throws InvalidIdError
+ * ```
+ */
 export function parseId(text: string, format: IdFormat): bigint {
   const pattern = PATTERNS[format];
   if (!pattern) throw new InvalidIdError(`unknown format "${String(format)}"`);

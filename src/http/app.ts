@@ -7,6 +7,7 @@ import { corsHeaders, preflightHeaders } from "./cors.ts";
 import type { AppDeps } from "./deps.ts";
 import { beginExchange, type Exchange, exchangeOf, REQUEST_ID_HEADER } from "./exchange.ts";
 import { healthIssues, publicIssue } from "./health.ts";
+import { layoutDocument } from "./layout-route.ts";
 import { prefersText, wantsJson } from "./negotiate.ts";
 import { openApiDocument } from "./openapi.ts";
 import {
@@ -48,6 +49,7 @@ export function createApp(deps: AppDeps, version = "0.0.0"): Hono {
   const app = new Hono();
   const httpMetrics = registerHttpMetrics(deps.registry);
   const openapi = JSON.stringify(openApiDocument(version, deps.maxBatch));
+  const layoutBody = JSON.stringify(layoutDocument(deps.generator.layout, deps.maxBatch));
   const warn = throttledWarn(deps.logger, clock);
   // No Hono middleware on purpose: with none, a synchronous handler answers synchronously, and
   // the promise chain that middleware adds cost about 6 µs per request (npm run bench:http).
@@ -145,6 +147,15 @@ export function createApp(deps: AppDeps, version = "0.0.0"): Hono {
         const body = await deps.registry.metrics();
         return c.body(body, 200, { "Content-Type": deps.registry.contentType });
       }, deps.metricsToken),
+    },
+    {
+      // Open like /openapi.json: it describes the service and issues nothing; CORS for browser clients.
+      path: "/layout",
+      handler: (c, x) => {
+        answerHeaders(c, x);
+        return c.body(layoutBody, 200, { "Content-Type": "application/json" });
+      },
+      ids: true,
     },
     {
       path: "/openapi.json",

@@ -1,4 +1,5 @@
 import * as z from "zod/mini";
+import { layoutPathItem } from "./layout-route.ts";
 import { decodeQuerySchema, generateQuerySchema, idSchema } from "./schemas.ts";
 
 type JsonSchema = Record<string, unknown>;
@@ -115,6 +116,7 @@ export function openApiDocument(version: string, maxBatch: number): JsonSchema {
           responses: { "200": { description: "metrics" }, "401": problem },
         },
       },
+      "/layout": layoutPathItem,
     },
   };
 }

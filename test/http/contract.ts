@@ -185,6 +185,28 @@ export function httpContract(name: string, factory: TargetFactory): void {
       );
     });
 
+    it("GET /layout gives the layout IDs are issued with, open like /openapi.json", async () => {
+      for (const target of [open, authed]) {
+        const response = await target.fetch("/layout");
+        expect(response.status).toBe(200);
+        expect(response.headers.get("content-type")).toMatch(/^application\/json/);
+        expect(response.headers.get("cache-control")).toBe("no-store");
+        expect(await response.json()).toEqual({
+          name: "classic",
+          timestampBits: 41,
+          workerBits: 10,
+          sequenceBits: 12,
+          unitMs: 1,
+          epochMs: Date.UTC(2025, 0, 1),
+          epoch: "2025-01-01T00:00:00.000Z",
+          maxBatch: 10_000,
+        });
+      }
+      const doc = (await (await get("/openapi.json")).json()) as { paths: Record<string, unknown> };
+      expect(Object.keys(doc.paths)).toContain("/layout");
+      await expectProblem(await open.fetch("/layout", { method: "POST" }), 405);
+    });
+
     it("GET /openapi.json describes the routes (OpenAPI 3.1)", async () => {
       const doc = (await (await get("/openapi.json")).json()) as {
         openapi: string;

@@ -129,6 +129,7 @@ const ROUTE_PREFIXES = [
   "/health/",
   "/metrics",
   "/openapi.json",
+  "/layout",
   "/nope/",
   "//generate",
   "/./generate",

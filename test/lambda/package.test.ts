@@ -86,7 +86,9 @@ describe("npm run package:lambda's steps (osls, offline)", () => {
     });
     const routes = byType("AWS::ApiGatewayV2::Route").map((route) => route.Properties.RouteKey);
     expect(routes.sort()).toEqual(
-      ["/decode/{id}", "/generate", "/health", "/metrics", "/openapi.json"].map((p) => `ANY ${p}`),
+      ["/decode/{id}", "/generate", "/health", "/layout", "/metrics", "/openapi.json"].map(
+        (p) => `ANY ${p}`,
+      ),
     );
 
     // infra/dynamodb/lease-table.yml's definition, its TableName parameter defaulting per stage.

@@ -25,7 +25,7 @@ export default defineProject({
   test: {
     name: "workerd",
     include: ["**/*.test.ts"],
-    globalSetup: ["./global-setup.ts"],
+    globalSetup: ["./global-setup.ts", "./client-setup.ts"],
     testTimeout: 30_000,
     hookTimeout: 60_000,
   },
