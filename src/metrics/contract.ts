@@ -68,6 +68,14 @@ export const GENERATOR_INFO = spec(
   ["worker", "layout", "epoch", "runtime", "version"],
 );
 
+/** The layout's physical cap per worker: 2^sequence bits per tick (SnowflakeHighLoad reads it). */
+export const LAYOUT_CAPACITY = spec(
+  "snowflake_layout_capacity_ids_per_second",
+  "gauge",
+  "Most IDs one worker can issue per second with this layout (2^sequence bits per tick)",
+  WORKER,
+);
+
 /** `state` is one of held, acquiring, expired (leasing) or static (a fixed WORKER_ID). */
 export const LEASE_STATE = spec(
   "snowflake_lease_state",
@@ -141,6 +149,7 @@ export const METRIC_CONTRACT: readonly MetricSpec[] = [
   ...Object.values(GENERATOR_COUNTERS),
   AVG_WAIT,
   GENERATOR_INFO,
+  LAYOUT_CAPACITY,
   LEASE_STATE,
   LEASE_EXPIRES_IN,
   LEASE_ACQUISITIONS,

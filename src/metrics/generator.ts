@@ -4,6 +4,7 @@ import {
   AVG_WAIT,
   GENERATOR_COUNTERS,
   GENERATOR_INFO,
+  LAYOUT_CAPACITY,
   LEASE_STATE,
   promOptions,
 } from "./contract.ts";
@@ -61,6 +62,15 @@ export function registerGeneratorMetrics(
         },
         1,
       );
+    },
+  });
+  const capacityPerSecond = ((layout.maxSequence + 1) * 1000) / layout.unitMs;
+  new Gauge({
+    ...promOptions(LAYOUT_CAPACITY),
+    registers: [registry],
+    collect() {
+      this.reset();
+      this.set({ worker: worker() }, capacityPerSecond);
     },
   });
 }

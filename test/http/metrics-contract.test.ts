@@ -63,3 +63,17 @@ describe("the metrics contract", () => {
     expect(text.match(/^# HELP snowflake_lease_state /gm)).toHaveLength(1);
   });
 });
+
+describe("snowflake_layout_capacity_ids_per_second", () => {
+  it.each([
+    ["classic", 4_096_000],
+    ["sonyflake", 25_600],
+    ["custom:44/10/9/1", 512_000],
+    ["custom:40/10/13/20", 409_600],
+  ])("%s: 2^sequence bits IDs per tick, per second", async (layout, perSecond) => {
+    const config = parseConfig({ WORKER_ID: "3", LAYOUT: layout }, Date.now());
+    const { registry } = createService(config, options);
+    const text = await registry.metrics();
+    expect(text).toContain(`snowflake_layout_capacity_ids_per_second{worker="3"} ${perSecond}\n`);
+  });
+});
