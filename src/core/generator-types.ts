@@ -1,18 +1,26 @@
 import type { Clock } from "./clock.ts";
 import type { Layout } from "./layout.ts";
 
-/** Plain counters, read at scrape time; never touched by anything but the generator. */
+/**
+ * Plain counters, read at scrape time; never touched by anything but the generator.
+ * @example
+ * const { generated, sequenceOverflow, waitMicros } = gen.stats;
+ */
 export interface GeneratorStats {
+  /** IDs handed out (a batch counts once it is complete). */
   generated: number;
+  /** Clock steps back that were waited out. */
   clockBackward: number;
+  /** Clock steps back beyond the tolerance (each one a `ClockBackwardError`). */
   clockBackwardErrors: number;
+  /** Ticks whose sequence ran out while a caller wanted more. */
   sequenceOverflow: number;
+  /** Time callers spent waiting for the clock, in microseconds. */
   waitMicros: number;
   /** Wall-clock ms of the last unrecoverable clock error, or -1. */
   lastClockBackwardErrorAtMs: number;
 }
 
-/** Timestamps a holder may issue: `floorMs <= timestamp < limitMs` (docs/ARCHITECTURE.md#fencing). */
 /** Counters of a new generator. */
 export function zeroStats(): GeneratorStats {
   return {
@@ -25,11 +33,21 @@ export function zeroStats(): GeneratorStats {
   };
 }
 
+/**
+ * Timestamps a holder may issue: `floorMs <= timestamp < limitMs` (docs/ARCHITECTURE.md#fencing).
+ * @example
+ * gen.assign(42, { floorMs: previousHolderExpiresAt, limitMs: myLeaseExpiresAt });
+ */
 export interface Fence {
   floorMs: number;
   limitMs: number;
 }
 
+/**
+ * What a generator is built from.
+ * @example
+ * const gen = new SnowflakeGenerator({ layout, clock: systemClock, workerId: 7, maxClockBackwardMs: 10 });
+ */
 export interface GeneratorOptions {
   layout: Layout;
   clock: Clock;
