@@ -1,7 +1,9 @@
 // Readers for the deployment files the cross-check tests compare: the Dockerfile, .dockerignore
-// and the app's configuration surface (variable names and defaults in src/config.ts).
+// and the app's configuration surface (variable names in src/config-variables.ts, defaults in
+// src/config.ts).
 import { existsSync } from "node:fs";
 import { dirname, join, relative } from "node:path";
+import { VARIABLES } from "../../src/config-variables.ts";
 import { readRepoFile, repoPath } from "./support.ts";
 
 /** One Dockerfile instruction: keyword, raw argument text, and the stage it belongs to. */
@@ -87,12 +89,10 @@ export function inBuildContext(path: string, dockerignore: string): boolean {
   return included;
 }
 
-/** The environment variable names src/config.ts reads. */
+/** The environment variable names the config reads (the table in src/config-variables.ts). */
 export function configVariables(): Set<string> {
-  const source = readRepoFile("src/config.ts");
-  const block = source.slice(source.indexOf("const VARIABLES"), source.indexOf("} as const"));
-  const names = [...block.matchAll(/^\s+([A-Z][A-Z0-9_]+):/gm)].map((m) => m[1] ?? "");
-  if (names.length === 0) throw new Error("no variables found in src/config.ts");
+  const names = Object.keys(VARIABLES);
+  if (names.length === 0) throw new Error("no variables found in src/config-variables.ts");
   return new Set(names);
 }
 
