@@ -12,7 +12,7 @@ import { ConfigError, parseConfig } from "../config.ts";
 import type { Clock } from "../core/clock.ts";
 import type { LeaseStore } from "../lease/index.ts";
 import { localCredentials } from "../lease/node.ts";
-import { systemClock } from "../system-clock.ts";
+import { nodeClock } from "../system-clock.ts";
 import { configProblem } from "./config-problem.ts";
 import { consoleLogger } from "./console-logger.ts";
 import { createLazyLeasedService } from "./lazy-lease.ts";
@@ -37,7 +37,7 @@ export function createLambdaHandler(
   env: Record<string, unknown>,
   options: LambdaOptions = {},
 ): LambdaHandler {
-  const clock = options.clock ?? systemClock;
+  const clock = options.clock ?? nodeClock;
   let handler: LambdaHandler | undefined;
   return async (event, context) => {
     if (!handler) {

@@ -10,7 +10,7 @@ import { startDemoLoad } from "../demo-load.ts";
 import type { Leaser } from "../lease/leaser.ts";
 import { createNodeLeaser } from "../lease/node.ts";
 import { createService } from "../service.ts";
-import { systemClock } from "../system-clock.ts";
+import { nodeClock } from "../system-clock.ts";
 import { CLOCK_CONTROL_PATH, ClockControl } from "./clock-control.ts";
 import { answerClientError, MAX_HEADER_BYTES, nodeErrorHandler } from "./node-errors.ts";
 
@@ -29,8 +29,8 @@ function loadConfig() {
 const config = loadConfig();
 const logger = pino({ level: config.logLevel, base: { service: "edgeflake" } });
 // Test only: a shiftable clock for chaos runs. Off unless CLOCK_CONTROL=unsafe-test-only.
-const clockControl = config.clockControl ? new ClockControl(systemClock) : undefined;
-const clock = clockControl?.clock ?? systemClock;
+const clockControl = config.clockControl ? new ClockControl(nodeClock) : undefined;
+const clock = clockControl?.clock ?? nodeClock;
 if (clockControl) {
   const warning = `CLOCK_CONTROL=unsafe-test-only: POST ${CLOCK_CONTROL_PATH} shifts this process's clock. TEST ONLY: IDs are not safe to use`;
   process.stderr.write(`WARNING ${warning}\n`);
