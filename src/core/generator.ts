@@ -15,8 +15,10 @@ export type { Fence, GeneratorOptions, GeneratorStats } from "./generator-types.
 // A frozen clock (Workers' Date.now() during synchronous code) would spin forever; give up instead.
 const STALLED_SPINS = 10_000_000;
 const STALLED_SLEEPS = 1_000;
-// How long one async wait may take turns of the event loop (`Clock.yieldTurn`) before it sleeps.
+// How long, and how many turns of the event loop (`Clock.yieldTurn`) one async wait may take
+// before it sleeps: bounded in time and in turns, so a frozen clock cannot keep it yielding.
 const YIELD_BUDGET_MS = 2;
+const YIELD_TURNS = 1_000;
 
 /**
  * Issues strictly increasing IDs for one worker ID. The synchronous API spins for short waits
@@ -238,16 +240,19 @@ export class SnowflakeGenerator extends WorkerFence {
   /**
    * Sleeps until `claim` succeeds, then puts the claimed run into `runs` in the same step and
    * returns its size. Waits of at most 1 ms take event-loop turns instead where the clock can
-   * (a timer cannot wait less than 1 ms), for at most YIELD_BUDGET_MS per wait.
+   * (a timer cannot wait less than 1 ms), within YIELD_BUDGET_MS and YIELD_TURNS per wait.
    */
   private async waitAndClaimAsync(wanted: number, runs: IdRun[]): Promise<number> {
     const started = this.clock.monotonic();
     try {
       let stalled = 0;
+      let turns = 0;
       for (;;) {
         const before = this.clock.now();
         const short =
-          this.waitUntilMs - before <= 1 && this.clock.monotonic() - started < YIELD_BUDGET_MS;
+          this.waitUntilMs - before <= 1 &&
+          ++turns <= YIELD_TURNS &&
+          this.clock.monotonic() - started < YIELD_BUDGET_MS;
         const turn = short ? this.clock.yieldTurn?.() : undefined;
         await (turn ?? this.clock.sleep(Math.max(1, this.waitUntilMs - before)));
         const now = this.clock.now();

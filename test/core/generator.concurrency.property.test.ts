@@ -7,6 +7,8 @@ import {
   createLayout,
   DEFAULT_EPOCH_MS,
   decodeId,
+  type IdRun,
+  idsOfRuns,
   type Layout,
   LeaseExpiredError,
   SnowflakeGenerator,
@@ -25,7 +27,7 @@ const LAYOUTS = ["custom:51/10/2/1", "custom:50/10/3/1", "custom:48/10/5/10"].ma
   createLayout(name, DEFAULT_EPOCH_MS, START),
 );
 
-type CallerKind = "batch" | "one" | "try";
+type CallerKind = "batch" | "one" | "try" | "runs" | "tryRuns";
 interface Caller {
   kind: CallerKind;
   /** In units of the layout's IDs per tick: 0.05 to 3.5 ticks' worth. */
@@ -34,7 +36,7 @@ interface Caller {
 
 const callersArb = fc.array(
   fc.record({
-    kind: fc.constantFrom<CallerKind>("batch", "one", "try"),
+    kind: fc.constantFrom<CallerKind>("batch", "one", "try", "runs", "tryRuns"),
     ticksWorth: fc.double({ min: 0.05, max: 3.5, noNaN: true }),
   }),
   { minLength: 2, maxLength: 20 },
@@ -49,7 +51,41 @@ function countFor(caller: Caller, layout: Layout): number {
 async function call(gen: SnowflakeGenerator, kind: CallerKind, count: number): Promise<bigint[]> {
   if (kind === "one") return [await gen.nextAsync()];
   if (kind === "try") return gen.tryNextBatch(count) ?? (await gen.nextBatchAsync(count));
+  if (kind === "runs") return checkedIds(gen, await gen.nextRunsAsync(count));
+  if (kind === "tryRuns") {
+    return checkedIds(gen, gen.tryNextRuns(count) ?? (await gen.nextRunsAsync(count)));
+  }
   return gen.nextBatchAsync(count);
+}
+
+/** The IDs of `runs`, after checking each run says what its IDs are (tick, worker, sequence). */
+function checkedIds(gen: SnowflakeGenerator, runs: IdRun[]): bigint[] {
+  const { layout } = gen;
+  for (const run of runs) {
+    expect(run.count).toBeGreaterThan(0);
+    expect(run.firstSeq + run.count - 1).toBeLessThanOrEqual(layout.maxSequence);
+    const ms = layout.epochMs + run.tick * layout.unitMs;
+    expect(composeId(layout, ms, run.workerId, run.firstSeq)).toBe(run.first);
+  }
+  return idsOfRuns(runs);
+}
+
+/** A clock with `yieldTurn` (like Node's): a turn takes `turnMs` of monotonic time only. */
+class TurningClock extends FakeClock {
+  turns = 0;
+  private readonly turnMs: number;
+  private readonly wallToo: boolean;
+  constructor(startMs: number, turnMs: number, wallToo: boolean) {
+    super(startMs);
+    this.turnMs = turnMs;
+    this.wallToo = wallToo;
+  }
+  yieldTurn(): Promise<void> {
+    this.turns++;
+    if (this.wallToo) this.advance(this.turnMs);
+    else this.monotonicMs += this.turnMs;
+    return Promise.resolve();
+  }
 }
 
 /** The checks every schedule must pass; `results[i]` are caller i's IDs. */
@@ -138,6 +174,64 @@ describe("generator under concurrent async callers", () => {
     );
   });
 
+  it("a clock with yieldTurn whose wall time stands still: turns are bounded, then it sleeps", async () => {
+    await fc.assert(
+      fc.asyncProperty(fc.constantFrom(...LAYOUTS), callersArb, async (layout, callers) => {
+        const clock = new TurningClock(START, 0.3, false);
+        const gen = newGenerator(layout, clock);
+        const counts = callers.map((caller) => countFor(caller, layout));
+        const results = await Promise.all(
+          callers.map((caller, i) => call(gen, caller.kind, counts[i] as number)),
+        );
+        checkOutcome(gen, layout, counts, results);
+      }),
+      { numRuns: 300 },
+    );
+  });
+
+  it("a clock with yieldTurn whose turns move time: sub-tick waits take turns before any timer", async () => {
+    const layout = createLayout("custom:51/10/2/1", DEFAULT_EPOCH_MS, START);
+    await fc.assert(
+      fc.asyncProperty(
+        callersArb,
+        fc.double({ min: 0.05, max: 0.6, noNaN: true }),
+        async (callers, turnMs) => {
+          const clock = new TurningClock(START, turnMs, true);
+          const gen = newGenerator(layout, clock);
+          const counts = callers.map((caller) => countFor(caller, layout));
+          const results = await Promise.all(
+            callers.map((caller, i) => call(gen, caller.kind, counts[i] as number)),
+          );
+          const all = results.flat();
+          expect(new Set(all).size).toBe(all.length);
+          results.forEach((ids, caller) => {
+            expect(ids).toHaveLength(counts[caller] as number);
+            for (let i = 1; i < ids.length; i++)
+              expect(ids[i]).toBeGreaterThan(ids[i - 1] as bigint);
+            for (const id of ids) expect(decodeId(id, layout).workerId).toBe(WORKER);
+          });
+          expect(gen.stats.generated).toBe(all.length);
+          // 1 ms ticks: every wait is at most 1 ms away, so it takes turns first; a caller that
+          // keeps losing the next tick to others sleeps once its turn budget is spent.
+          if (gen.stats.sequenceOverflow > 0) expect(clock.turns).toBeGreaterThan(0);
+          for (const ms of clock.sleeps) expect(ms).toBeLessThanOrEqual(1);
+        },
+      ),
+      { numRuns: 300 },
+    );
+  });
+
+  it("one caller with yieldTurn crosses ticks without a timer", async () => {
+    const layout = createLayout("custom:51/10/2/1", DEFAULT_EPOCH_MS, START);
+    const clock = new TurningClock(START, 0.1, true);
+    const gen = newGenerator(layout, clock);
+    const runs = await gen.nextRunsAsync(20);
+    expect(runs.map((run) => run.count)).toEqual([4, 4, 4, 4, 4]);
+    expect(clock.sleeps).toEqual([]);
+    expect(clock.turns).toBeGreaterThanOrEqual(4 * 9);
+    expect(gen.stats.sequenceOverflow).toBe(4);
+  });
+
   it("a clock whose sleeps resolve at once", async () => {
     await fc.assert(
       fc.asyncProperty(fc.constantFrom(...LAYOUTS), callersArb, async (layout, callers) => {
@@ -158,7 +252,14 @@ describe("generator under concurrent async callers", () => {
 // with the clock stepping back, no ID lies below the floor, at or past the limit, or below an
 // earlier ID of this generator.
 
-type Api = "next" | "nextBatch" | "tryNextBatch" | "nextAsync" | "nextBatchAsync";
+type Api =
+  | "next"
+  | "nextBatch"
+  | "tryNextBatch"
+  | "nextAsync"
+  | "nextBatchAsync"
+  | "tryNextRuns"
+  | "nextRunsAsync";
 type FenceStep =
   | { kind: "jump"; ms: number }
   | { kind: "assign"; sameWorker: boolean; floorDeltaMs: number; limitDeltaMs: number }
@@ -185,7 +286,15 @@ const fenceStepArb: fc.Arbitrary<FenceStep> = fc.oneof(
     weight: 5,
     arbitrary: fc.record({
       kind: fc.constant("call" as const),
-      api: fc.constantFrom<Api>("next", "nextBatch", "tryNextBatch", "nextAsync", "nextBatchAsync"),
+      api: fc.constantFrom<Api>(
+        "next",
+        "nextBatch",
+        "tryNextBatch",
+        "nextAsync",
+        "nextBatchAsync",
+        "tryNextRuns",
+        "nextRunsAsync",
+      ),
       count: fc.integer({ min: 1, max: 40 }),
     }),
   },
@@ -203,6 +312,10 @@ async function callApi(gen: SnowflakeGenerator, api: Api, count: number): Promis
       return [await gen.nextAsync()];
     case "nextBatchAsync":
       return gen.nextBatchAsync(count);
+    case "tryNextRuns":
+      return checkedIds(gen, gen.tryNextRuns(count) ?? []);
+    case "nextRunsAsync":
+      return checkedIds(gen, await gen.nextRunsAsync(count));
   }
 }
 
@@ -215,9 +328,12 @@ describe("generator fence under reassignment", () => {
       fc.asyncProperty(
         fc.constantFrom(...layouts),
         fc.array(fenceStepArb, { minLength: 1, maxLength: 60 }),
-        async (layout, steps) => {
-          // Every clock read moves time a little, so the synchronous API's spins progress.
-          const clock = new FakeClock(START, 0.05);
+        fc.boolean(),
+        async (layout, steps, turning) => {
+          // Every clock read moves time a little, so the synchronous API's spins progress; half
+          // the runs have a clock with yieldTurn (Node's), whose turns move time too.
+          const clock = turning ? new TurningClock(START, 0.2, true) : new FakeClock(START);
+          clock.stepPerRead = 0.05;
           const gen = new SnowflakeGenerator({ layout, clock, maxClockBackwardMs: 10 });
           let worker = WORKER;
           let floorMs = START;
