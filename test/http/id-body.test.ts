@@ -50,11 +50,10 @@ describe("/generate bodies from runs", () => {
     const layout = createLayout("classic", DEFAULT_EPOCH_MS, START);
     const gen = new SnowflakeGenerator({ layout, clock: new FakeClock(START), workerId: 3 });
     const runs = gen.tryNextRuns(1) ?? [];
-    const id = (runs[0]?.first as bigint).toString();
+    const first = runs[0]?.first ?? -1n;
+    const id = first.toString();
     expect(singleIdBody(runs, "decimal", false)).toBe(JSON.stringify({ id }));
     expect(singleIdBody(runs, "decimal", true)).toBe(`${id}\n`);
-    expect(singleIdBody(runs, "hex", false)).toBe(
-      JSON.stringify({ id: formatId(runs[0]?.first as bigint, "hex") }),
-    );
+    expect(singleIdBody(runs, "hex", false)).toBe(JSON.stringify({ id: formatId(first, "hex") }));
   });
 });
