@@ -1,41 +1,39 @@
-// npm run bench:http: edgeflake's HTTP routes against bare node:http, one run, ratios printed.
+// npm run bench:http: edgeflake's /generate against bare node:http, one run, ratios printed.
+// `-- --record` writes the figures into docs/BENCHMARKS.md; without it they are only printed.
 import { type ChildProcess, spawn } from "node:child_process";
 import { readFileSync } from "node:fs";
+import { loadavg } from "node:os";
 import { fileURLToPath } from "node:url";
 import autocannon from "autocannon";
 import { freePort } from "../test/support/node-server.ts";
 import { machineLine, table, writeSection } from "./report.ts";
 
+const RECORD = process.argv.includes("--record");
 const DURATION_S = Number(process.env.BENCH_DURATION ?? 10);
 const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 2);
 const CONNECTIONS = 50;
 const CLOCK_TICKS_PER_S = 100; // Linux USER_HZ
+const CAP_PER_S = 4096 * 1000; // one classic worker ID: 4,096 IDs per 1 ms tick
 
 interface Server {
   url: string;
   child: ChildProcess;
   readyMs: number;
+  lines: string[];
 }
 
 async function start(entry: string, env: Record<string, string>): Promise<Server> {
   const port = await freePort();
   const started = performance.now();
   const child = spawn(process.execPath, [fileURLToPath(new URL(entry, import.meta.url))], {
-    env: {
-      PATH: process.env.PATH ?? "",
-      ...env,
-      PORT: String(port),
-      HOST: "127.0.0.1",
-      LOG_LEVEL: "info",
-    },
+    env: { PATH: process.env.PATH ?? "", ...env, PORT: String(port), HOST: "127.0.0.1" },
     stdio: ["ignore", "pipe", "inherit"],
   });
+  const lines: string[] = [];
   await new Promise<void>((resolve, reject) => {
-    const timer = setTimeout(
-      () => reject(new Error(`${entry} did not listen within 15 s`)),
-      15_000,
-    );
+    const timer = setTimeout(() => reject(new Error(`${entry} did not listen in 15 s`)), 15_000);
     child.stdout?.on("data", (chunk: Buffer) => {
+      lines.push(...chunk.toString().split("\n").filter(Boolean));
       if (chunk.toString().includes('"listening"')) {
         clearTimeout(timer);
         resolve();
@@ -43,7 +41,7 @@ async function start(entry: string, env: Record<string, string>): Promise<Server
     });
     child.once("exit", (code) => reject(new Error(`${entry} exited with ${code}`)));
   });
-  return { url: `http://127.0.0.1:${port}`, child, readyMs: performance.now() - started };
+  return { url: `http://127.0.0.1:${port}`, child, readyMs: performance.now() - started, lines };
 }
 
 /** CPU seconds (user + system) the process has used, from /proc. */
@@ -52,56 +50,94 @@ function cpuSeconds(pid: number): number {
   return (Number(fields[11]) + Number(fields[12])) / CLOCK_TICKS_PER_S;
 }
 
+/** The server's event-loop delay since the last call (bench/loop-delay-node.ts). */
+async function loopDelay(server: Server): Promise<{ p99: number; max: number }> {
+  const seen = server.lines.length;
+  server.child.kill("SIGUSR2");
+  for (let i = 0; i < 100; i++) {
+    const line = server.lines.slice(seen).find((l) => l.includes('"loop-delay"'));
+    if (line) return JSON.parse(line) as { p99: number; max: number };
+    await new Promise((resolve) => setTimeout(resolve, 20));
+  }
+  throw new Error("no loop-delay line from the server");
+}
+
+interface Case {
+  name: string;
+  server: Server;
+  path: string;
+  text?: boolean;
+  ids: number;
+}
 interface Result {
-  requests: number;
   rps: number;
   p99: number;
   cpuUsPerRequest: number;
   errors: number;
+  loopP99: number;
 }
 
-async function load(server: Server, path: string, seconds: number): Promise<Result> {
-  const pid = server.child.pid as number;
+async function load(c: Case, seconds: number): Promise<Result> {
+  const pid = c.server.child.pid as number;
+  const measured = c.server !== bare;
+  if (measured) await loopDelay(c.server); // reset
   const cpuBefore = cpuSeconds(pid);
+  const headers: Record<string, string> = c.text ? { accept: "text/plain" } : {};
   const result = await autocannon({
-    url: server.url + path,
+    url: c.server.url,
     connections: CONNECTIONS,
     duration: seconds,
+    requests: [{ path: c.path, headers }],
   });
   const cpu = cpuSeconds(pid) - cpuBefore;
-  const requests = result.requests.total;
   return {
-    requests,
     rps: result.requests.average,
     p99: result.latency.p99,
-    cpuUsPerRequest: (cpu * 1e6) / Math.max(1, requests),
+    cpuUsPerRequest: (cpu * 1e6) / Math.max(1, result.requests.total),
     errors: result.errors + result.non2xx + result.timeouts,
+    loopP99: measured ? (await loopDelay(c.server)).p99 : Number.NaN,
   };
 }
 
+const loadBefore = loadavg();
 const bare = await start("./bare-server.ts", {});
-const edgeflake = await start("../src/targets/node.ts", { WORKER_ID: "1" });
-const cases: [string, Server, string][] = [
-  ["bare node:http", bare, "/"],
-  ["edgeflake /generate", edgeflake, "/generate"],
-  ["edgeflake /generate?count=1000", edgeflake, "/generate?count=1000"],
+const edgeflake = await start("./loop-delay-node.ts", { WORKER_ID: "1", LOG_LEVEL: "info" });
+const cases: Case[] = [
+  { name: "bare node:http", server: bare, path: "/", ids: 1 },
+  { name: "/generate", server: edgeflake, path: "/generate", ids: 1 },
+  { name: "/generate?count=1000", server: edgeflake, path: "/generate?count=1000", ids: 1000 },
+  {
+    name: "count=1000, text/plain",
+    server: edgeflake,
+    path: "/generate?count=1000",
+    text: true,
+    ids: 1000,
+  },
+  { name: "/generate?count=10000", server: edgeflake, path: "/generate?count=10000", ids: 10000 },
+  {
+    name: "count=10000, text/plain",
+    server: edgeflake,
+    path: "/generate?count=10000",
+    text: true,
+    ids: 10000,
+  },
 ];
 
-for (const [, server, path] of cases) await load(server, path, 2); // warm-up
+for (const c of cases) await load(c, 2); // warm-up
 const results = new Map<string, Result[]>();
 for (let round = 0; round < ROUNDS; round++) {
   // Alternate the order so drift in the machine's load does not favour one case.
-  const order = round % 2 === 0 ? cases : [...cases].reverse();
-  for (const [name, server, path] of order) {
-    const result = await load(server, path, DURATION_S);
-    results.set(name, [...(results.get(name) ?? []), result]);
+  for (const c of round % 2 === 0 ? cases : [...cases].reverse()) {
+    const r = await load(c, DURATION_S);
+    results.set(c.name, [...(results.get(c.name) ?? []), r]);
     console.error(
-      `${name}: ${Math.round(result.rps)} req/s, p99 ${result.p99} ms, ${result.cpuUsPerRequest.toFixed(1)} us CPU/req`,
+      `${c.name}: ${Math.round(r.rps)} req/s, p99 ${r.p99} ms, ${r.cpuUsPerRequest.toFixed(1)} µs CPU/req, loop p99 ${r.loopP99} ms, errors ${r.errors}`,
     );
   }
 }
 bare.child.kill("SIGKILL");
 edgeflake.child.kill("SIGKILL");
+const loadAfter = loadavg();
 
 function mean(name: string, key: keyof Result): number {
   const list = results.get(name) ?? [];
@@ -109,10 +145,10 @@ function mean(name: string, key: keyof Result): number {
 }
 const baseRps = mean("bare node:http", "rps");
 const baseCpu = mean("bare node:http", "cpuUsPerRequest");
-const rows = cases.map(([name, , path]) => {
+const rows = cases.map(({ name, ids }) => {
   const rps = mean(name, "rps");
   const cpu = mean(name, "cpuUsPerRequest");
-  const idsPerRequest = path.includes("count=1000") ? 1000 : 1;
+  const loop = mean(name, "loopP99");
   return [
     name,
     Math.round(rps).toLocaleString("en"),
@@ -120,18 +156,24 @@ const rows = cases.map(([name, , path]) => {
     `${mean(name, "p99").toFixed(1)} ms`,
     cpu.toFixed(1),
     `${(cpu / baseCpu).toFixed(2)}x`,
-    `${((rps * idsPerRequest) / 1e6).toFixed(2)}M`,
+    `${((rps * ids) / 1e6).toFixed(2)}M`,
+    ids > 1 ? `${((rps * ids * 100) / CAP_PER_S).toFixed(1)}%` : "-",
+    Number.isNaN(loop) ? "-" : `${loop.toFixed(2)} ms`,
     mean(name, "errors"),
   ];
 });
+const la = (l: number[]) => l.map((v) => v.toFixed(2)).join(" ");
 const markdown = `## HTTP (\`npm run bench:http\`)
 
-${machineLine()}. autocannon in the benchmark process, ${CONNECTIONS} connections, ${DURATION_S} s per case after a
-2 s warm-up, ${ROUNDS} rounds in alternating order, means shown. Server CPU per request comes from
-/proc (user + system time of the server process over the window): steadier than req/s on a 2-core
-machine where the load generator competes for CPU. Start-to-listening of the Node target (static
-worker ID): ${Math.round(edgeflake.readyMs)} ms (bare node:http: ${Math.round(bare.readyMs)} ms).
+${machineLine()}; load average ${la(loadBefore)} before, ${la(loadAfter)} after. autocannon in the
+benchmark process, ${CONNECTIONS} connections, ${DURATION_S} s per case after a 2 s warm-up, ${ROUNDS} rounds in
+alternating order, means shown. Server CPU per request comes from /proc (user + system time of the
+server process over the window): steadier than req/s on a 2-core machine where the load generator
+competes for CPU. The cap is one classic worker ID's 4,096 IDs per ms. Loop delay is the server's
+p99 event-loop delay (\`monitorEventLoopDelay\`, 1 ms resolution) during the case. Start-to-listening
+of the Node target (static worker ID): ${Math.round(edgeflake.readyMs)} ms (bare node:http: ${Math.round(bare.readyMs)} ms).
 
-${table(["case", "req/s", "vs bare", "p99", "server CPU µs/req", "vs bare", "IDs/s", "errors"], rows)}`;
+${table(["case", "req/s", "vs bare", "p99", "server CPU µs/req", "vs bare", "IDs/s", "% of cap", "loop delay p99", "errors"], rows)}`;
 console.log(markdown);
-writeSection("http", markdown);
+if (RECORD) writeSection("http", markdown);
+else console.log("(not recorded: run with -- --record to write docs/BENCHMARKS.md)");

@@ -35,6 +35,8 @@ export class SnowflakeGenerator extends WorkerFence {
   /** `(lastTick << tickShift) | workerPart`: rebuilt once per tick, so an ID costs one BigInt add. */
   private base = 0n;
   private waitUntilMs = 0;
+  /** The event-loop turns waiters share (`turnsUntil`), while some are being taken. */
+  private turns: Promise<void> | undefined;
   private overflowCountedTick = -1;
   private backwardCountedTick = -1;
 
@@ -240,23 +242,23 @@ export class SnowflakeGenerator extends WorkerFence {
   /**
    * Sleeps until `claim` succeeds, then puts the claimed run into `runs` in the same step and
    * returns its size. Waits of at most 1 ms take event-loop turns instead where the clock can
-   * (a timer cannot wait less than 1 ms), within YIELD_BUDGET_MS and YIELD_TURNS per wait.
+   * (a timer cannot wait less than 1 ms), within YIELD_BUDGET_MS per wait.
    */
   private async waitAndClaimAsync(wanted: number, runs: IdRun[]): Promise<number> {
     const started = this.clock.monotonic();
     try {
       let stalled = 0;
-      let turns = 0;
       for (;;) {
         const before = this.clock.now();
         const short =
+          this.clock.yieldTurn !== undefined &&
           this.waitUntilMs - before <= 1 &&
-          ++turns <= YIELD_TURNS &&
           this.clock.monotonic() - started < YIELD_BUDGET_MS;
-        const turn = short ? this.clock.yieldTurn?.() : undefined;
-        await (turn ?? this.clock.sleep(Math.max(1, this.waitUntilMs - before)));
+        await (short
+          ? this.turnsUntil(this.waitUntilMs)
+          : this.clock.sleep(Math.max(1, this.waitUntilMs - before)));
         const now = this.clock.now();
-        if (now === before && !turn && ++stalled > STALLED_SLEEPS) throw new ClockStalledError();
+        if (now === before && ++stalled > STALLED_SLEEPS) throw new ClockStalledError();
         const claimed = this.claim(now, wanted, false);
         if (claimed > 0) {
           runs.push(this.runOf(claimed));
@@ -266,6 +268,24 @@ export class SnowflakeGenerator extends WorkerFence {
     } finally {
       this.addWait(started);
     }
+  }
+
+  /**
+   * Event-loop turns until `untilMs`, YIELD_BUDGET_MS or YIELD_TURNS: one loop shared by every
+   * waiter, which then resume in the order they began to wait (one clock read per turn, not one
+   * per waiter).
+   */
+  private turnsUntil(untilMs: number): Promise<void> {
+    this.turns ??= (async () => {
+      const started = this.clock.monotonic();
+      for (let turn = 0; turn < YIELD_TURNS && this.clock.now() < untilMs; turn++) {
+        if (this.clock.monotonic() - started >= YIELD_BUDGET_MS) break;
+        await this.clock.yieldTurn?.();
+      }
+    })().finally(() => {
+      this.turns = undefined;
+    });
+    return this.turns;
   }
 
   private addWait(startedMs: number): void {

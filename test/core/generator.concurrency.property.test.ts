@@ -3,6 +3,7 @@ import { describe, expect, it } from "vitest";
 import type { Clock } from "../../src/core/clock.ts";
 import {
   ClockBackwardError,
+  ClockStalledError,
   composeId,
   createLayout,
   DEFAULT_EPOCH_MS,
@@ -230,6 +231,14 @@ describe("generator under concurrent async callers", () => {
     expect(clock.sleeps).toEqual([]);
     expect(clock.turns).toBeGreaterThanOrEqual(4 * 9);
     expect(gen.stats.sequenceOverflow).toBe(4);
+  });
+
+  it("a frozen clock with yieldTurn ends in ClockStalledError, not in endless turns", async () => {
+    const layout = createLayout("custom:51/10/2/1", DEFAULT_EPOCH_MS, START);
+    const clock = new TurningClock(START, 0, false);
+    const gen = newGenerator(layout, clock);
+    await expect(gen.nextRunsAsync(5)).rejects.toBeInstanceOf(ClockStalledError);
+    expect(clock.turns).toBeGreaterThan(0);
   });
 
   it("a clock whose sleeps resolve at once", async () => {
