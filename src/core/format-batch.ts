@@ -53,13 +53,20 @@ export function writeConsecutive(
   for (const byte of open) out[pos++] = byte;
   for (let i = 0; i < width; i++) out[pos++] = text.charCodeAt(i);
   for (const byte of close) out[pos++] = byte;
+  // Fill every entry with a copy of the first one (a few native copies), then fix each entry's
+  // trailing digits: only the last `depth` digits ever differ from the first entry's.
+  const end = at + size * count;
+  for (let filled = size; at + filled < end; filled *= 2) {
+    out.copyWithin(at + filled, at, Math.min(at + filled, end - filled));
+  }
   const next = SUCCESSORS[format];
-  const lastDigit = open.length + width - 1;
-  let previous = at;
+  const firstDigit = open.length;
+  let depth = 0;
   for (let n = 1; n < count; n++) {
-    // Copy the previous entry, then add one to its digits.
-    for (let i = 0; i < size; i++) out[pos + i] = out[previous + i] as number;
-    let digit = pos + lastDigit;
+    pos = at + n * size;
+    const last = pos + firstDigit + width - 1;
+    for (let j = 0; j < depth; j++) out[last - j] = out[last - j - size] as number;
+    let digit = last;
     for (;;) {
       const successor = next[out[digit] as number] as number;
       if (successor !== 0) {
@@ -67,14 +74,13 @@ export function writeConsecutive(
         break;
       }
       out[digit] = ZERO;
-      if (digit === pos + open.length) {
+      if (digit === pos + firstDigit) {
         // Carried out of the first digit (999 -> 1000): one more digit from here on.
         return writeConsecutive(out, pos, first + BigInt(n), count - n, format, open, close);
       }
       digit--;
     }
-    previous = pos;
-    pos += size;
+    if (last - digit + 1 > depth) depth = last - digit + 1;
   }
-  return pos;
+  return end;
 }

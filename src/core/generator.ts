@@ -15,8 +15,8 @@ export type { Fence, GeneratorOptions, GeneratorStats } from "./generator-types.
 // A frozen clock (Workers' Date.now() during synchronous code) would spin forever; give up instead.
 const STALLED_SPINS = 10_000_000;
 const STALLED_SLEEPS = 1_000;
-// How long, and how many turns of the event loop (`Clock.yieldTurn`) one async wait may take
-// before it sleeps: bounded in time and in turns, so a frozen clock cannot keep it yielding.
+// How long, and how many turns of the event loop (`Clock.yieldTurn`) one round of waiting for a
+// tick boundary may take: bounded in time and in turns, so a frozen clock cannot keep it yielding.
 const YIELD_BUDGET_MS = 2;
 const YIELD_TURNS = 1_000;
 
@@ -242,23 +242,23 @@ export class SnowflakeGenerator extends WorkerFence {
   /**
    * Sleeps until `claim` succeeds, then puts the claimed run into `runs` in the same step and
    * returns its size. Waits of at most 1 ms take event-loop turns instead where the clock can
-   * (a timer cannot wait less than 1 ms), within YIELD_BUDGET_MS per wait.
+   * (a timer cannot wait less than 1 ms), each round of them bounded by `turnsUntil`.
    */
   private async waitAndClaimAsync(wanted: number, runs: IdRun[]): Promise<number> {
     const started = this.clock.monotonic();
     try {
       let stalled = 0;
+      let stuck = false;
       for (;;) {
         const before = this.clock.now();
-        const short =
-          this.clock.yieldTurn !== undefined &&
-          this.waitUntilMs - before <= 1 &&
-          this.clock.monotonic() - started < YIELD_BUDGET_MS;
-        await (short
-          ? this.turnsUntil(this.waitUntilMs)
-          : this.clock.sleep(Math.max(1, this.waitUntilMs - before)));
+        // Turns while the clock moves; a round of turns in which it did not is followed by a sleep.
+        const short: boolean =
+          this.clock.yieldTurn !== undefined && this.waitUntilMs - before <= 1 && !stuck;
+        const untilMs = this.waitUntilMs;
+        await (short ? this.turnsUntil(untilMs) : this.clock.sleep(Math.max(1, untilMs - before)));
         const now = this.clock.now();
-        if (now === before && ++stalled > STALLED_SLEEPS) throw new ClockStalledError();
+        stuck = short && now === before;
+        if (now === before && !short && ++stalled > STALLED_SLEEPS) throw new ClockStalledError();
         const claimed = this.claim(now, wanted, false);
         if (claimed > 0) {
           runs.push(this.runOf(claimed));

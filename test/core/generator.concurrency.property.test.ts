@@ -185,6 +185,11 @@ describe("generator under concurrent async callers", () => {
           callers.map((caller, i) => call(gen, caller.kind, counts[i] as number)),
         );
         checkOutcome(gen, layout, counts, results);
+        if (gen.stats.sequenceOverflow > 0) {
+          // 1 ms ticks wait by turns first; 10 ms ticks are too far away and sleep at once.
+          if (layout.unitMs === 1) expect(clock.turns).toBeGreaterThan(0);
+          expect(clock.sleeps.length).toBeGreaterThan(0);
+        }
       }),
       { numRuns: 300 },
     );
@@ -236,9 +241,14 @@ describe("generator under concurrent async callers", () => {
   it("a frozen clock with yieldTurn ends in ClockStalledError, not in endless turns", async () => {
     const layout = createLayout("custom:51/10/2/1", DEFAULT_EPOCH_MS, START);
     const clock = new TurningClock(START, 0, false);
+    clock.sleep = (ms) => {
+      clock.sleeps.push(ms); // and time stays where it is
+      return Promise.resolve();
+    };
     const gen = newGenerator(layout, clock);
     await expect(gen.nextRunsAsync(5)).rejects.toBeInstanceOf(ClockStalledError);
     expect(clock.turns).toBeGreaterThan(0);
+    expect(clock.sleeps.length).toBeGreaterThan(0);
   });
 
   it("a clock whose sleeps resolve at once", async () => {
