@@ -1,0 +1,186 @@
+// npm run bench:workers: the Worker in workerd (wrangler's local runtime), and the Lambda bundle's
+// init, each against a baseline measured in the same run. `-- --record` writes docs/BENCHMARKS.md.
+import { spawnSync } from "node:child_process";
+import { mkdtempSync, rmSync } from "node:fs";
+import { loadavg, tmpdir } from "node:os";
+import { join } from "node:path";
+import { fileURLToPath } from "node:url";
+import { unstable_dev } from "wrangler";
+import { startDynalite } from "../test/lease/support/dynalite.ts";
+import { machineLine, table, writeSection } from "./report.ts";
+
+const RECORD = process.argv.includes("--record");
+const SECONDS = Number(process.env.BENCH_DURATION ?? 5);
+const STARTS = 5;
+const CAP_PER_S = 4096 * 1000;
+const root = fileURLToPath(new URL("..", import.meta.url));
+
+function median(values: number[]): number {
+  const sorted = [...values].sort((a, b) => a - b);
+  return sorted[Math.floor(sorted.length / 2)] ?? Number.NaN;
+}
+
+type Dev = Awaited<ReturnType<typeof unstable_dev>>;
+
+/** A fresh workerd with the Worker (a cold isolate), leasing from `table`. */
+async function startWorker(
+  endpoint: string,
+  table: string,
+): Promise<{ dev: Dev; readyMs: number }> {
+  const started = performance.now();
+  const dev = await unstable_dev(join(root, "src/targets/worker.ts"), {
+    config: join(root, "wrangler.toml"),
+    env: "local",
+    vars: { DYNAMODB_ENDPOINT: endpoint, LEASE_TABLE: table, LOG_LEVEL: "warn" },
+    ip: "127.0.0.1",
+    port: 0,
+    logLevel: "warn",
+    experimental: { disableExperimentalWarning: true },
+  });
+  return { dev, readyMs: performance.now() - started };
+}
+
+async function timed(dev: Dev, path: string): Promise<{ ms: number; ids: number }> {
+  const started = performance.now();
+  const response = await dev.fetch(path, { headers: { accept: "text/plain" } });
+  const body = await response.text();
+  if (response.status !== 200) throw new Error(`${path}: ${response.status} ${body.slice(0, 200)}`);
+  return { ms: performance.now() - started, ids: body.split("\n").length - 1 };
+}
+
+/** IDs/s over `seconds` of back-to-back requests from `clients` concurrent callers. */
+async function rate(dev: Dev, path: string, clients: number, seconds: number): Promise<number> {
+  const until = performance.now() + seconds * 1000;
+  let ids = 0;
+  const started = performance.now();
+  await Promise.all(
+    Array.from({ length: clients }, async () => {
+      while (performance.now() < until) ids += (await timed(dev, path)).ids;
+    }),
+  );
+  return ids / ((performance.now() - started) / 1000);
+}
+
+/** ms from spawning a fresh Node process to its exit, running `code` (median of STARTS). */
+function nodeRunMs(code: string): number {
+  const runs: number[] = [];
+  for (let i = 0; i < STARTS; i++) {
+    const started = performance.now();
+    const result = spawnSync(process.execPath, ["--input-type=module", "-e", code], {
+      env: { PATH: process.env.PATH ?? "", AWS_REGION: "us-east-1" },
+    });
+    if (result.status !== 0) throw new Error(`node -e failed: ${result.stderr.toString()}`);
+    runs.push(performance.now() - started);
+  }
+  return median(runs);
+}
+
+const loadBefore = loadavg();
+const db = await startDynalite();
+const leaseTable = await db.table("bench");
+
+// Cold start to first ID: a new workerd per start (a cold isolate), the lease table already there.
+const cold: { readyMs: number; firstMs: number; secondMs: number }[] = [];
+let rates = { layout: 0, single: 0, batch: 0, batch4: 0 };
+for (let i = 0; i < STARTS; i++) {
+  const { dev, readyMs } = await startWorker(db.endpoint, leaseTable);
+  const first = await timed(dev, "/generate");
+  const second = await timed(dev, "/generate");
+  cold.push({ readyMs, firstMs: first.ms, secondMs: second.ms });
+  if (i === STARTS - 1) {
+    await rate(dev, "/generate?count=10000", 1, 1); // warm-up
+    rates = {
+      layout: await rate(dev, "/layout", 1, SECONDS), // requests/s (0 IDs): the harness's own cost
+      single: await rate(dev, "/generate", 1, SECONDS),
+      batch: await rate(dev, "/generate?count=10000", 1, SECONDS),
+      batch4: await rate(dev, "/generate?count=10000", 4, SECONDS),
+    };
+  }
+  await dev.stop();
+}
+await db.stop();
+
+// Lambda: the packaged bundle (scripts/build-lambda.ts), imported by a fresh Node process.
+const dir = mkdtempSync(join(tmpdir(), "edgeflake-lambda-"));
+const bundle = join(dir, "handler.mjs");
+spawnSync(process.execPath, [join(root, "scripts/build-lambda.ts"), bundle], { stdio: "ignore" });
+const emptyMs = nodeRunMs("");
+const lambdaMs = nodeRunMs(`await import(${JSON.stringify(bundle)});`);
+rmSync(dir, { recursive: true, force: true });
+const loadAfter = loadavg();
+
+const ms = (v: number) => `${v.toFixed(0)} ms`;
+const coldTable = table(
+  [`Worker, cold isolate (median of ${STARTS} starts)`, "value"],
+  [
+    ["workerd start to ready (wrangler's local runtime)", ms(median(cold.map((c) => c.readyMs)))],
+    [
+      "first /generate of the isolate: service built, lease acquired, ID issued",
+      ms(median(cold.map((c) => c.firstMs))),
+    ],
+    ["second /generate (warm isolate, lease held)", ms(median(cold.map((c) => c.secondMs)))],
+  ],
+);
+const perRequest = (reqPerS: number) => (reqPerS > 0 ? `${(1000 / reqPerS).toFixed(1)} ms` : "-");
+const rateTable = table(
+  ["in workerd, back to back", "requests/s", "per request", "IDs/s", "% of cap"],
+  [
+    [
+      "/layout (no IDs: the harness's own cost per request)",
+      rates.layout.toFixed(0),
+      perRequest(rates.layout),
+      "-",
+      "-",
+    ],
+    [
+      "/generate, 1 client",
+      rates.single.toFixed(0),
+      perRequest(rates.single),
+      rates.single.toFixed(0),
+      "-",
+    ],
+    ...[
+      ["count=10000, 1 client", rates.batch, 1],
+      ["count=10000, 4 clients", rates.batch4, 4],
+    ].map(([name, r, clients]) => [
+      name as string,
+      ((r as number) / 10000).toFixed(1),
+      perRequest((r as number) / 10000 / (clients as number)),
+      `${((r as number) / 1e6).toFixed(2)}M`,
+      `${(((r as number) * 100) / CAP_PER_S).toFixed(1)}%`,
+    ]),
+  ],
+);
+const lambdaTable = table(
+  [`Lambda (fresh Node process, median of ${STARTS})`, "ms", "vs empty node"],
+  [
+    ["node -e '' (baseline)", ms(emptyMs), "1.00x"],
+    ["import the packaged bundle (init)", ms(lambdaMs), `${(lambdaMs / emptyMs).toFixed(2)}x`],
+    ["init cost of the bundle (difference)", ms(lambdaMs - emptyMs), "-"],
+  ],
+);
+const la = (l: number[]) => l.map((v) => v.toFixed(2)).join(" ");
+const markdown = `## Workers and Lambda (\`npm run bench:workers\`)
+
+${machineLine()}; load average ${la(loadBefore)} before, ${la(loadAfter)} after. The Worker runs in
+workerd through wrangler's local runtime (\`unstable_dev\`, \`--env local\`), leasing from dynalite on
+loopback with the table already created; every request goes through wrangler's proxy, whose cost the
+/layout row shows. ${SECONDS} s per rate row.
+
+${coldTable}
+
+${rateTable}
+
+In workerd \`Date.now()\` only advances across I/O (a timer or a fetch), never during synchronous
+code, so a batch larger than one tick (4,096 IDs) cannot spin for the next millisecond: the
+generator's async path sleeps \`setTimeout(1)\` per tick it needs (\`Clock.yieldTurn\` is left out
+there on purpose). A count=10000 request therefore takes at least 3 ticks' worth of timer turns
+inside the isolate, and one isolate's rate is bounded by ticks reached per second (about 4,096 IDs
+per timer turn), plus the per-request cost of the runtime around it. Across isolates the cap is per
+worker ID, and each isolate leases its own.
+
+${lambdaTable}`;
+console.log(markdown);
+if (RECORD) writeSection("workers", markdown);
+else console.log("(not recorded: run with -- --record to write docs/BENCHMARKS.md)");
+process.exit(0); // wrangler's proxy may still hold sockets open
