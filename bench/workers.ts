@@ -14,6 +14,12 @@ const SECONDS = Number(process.env.BENCH_DURATION ?? 5);
 const STARTS = 5;
 const CAP_PER_S = 4096 * 1000;
 const root = fileURLToPath(new URL("..", import.meta.url));
+// Offline: miniflare's placeholder for `request.cf` instead of fetching it from the internet.
+process.env.CLOUDFLARE_CF_FETCH_ENABLED = "false";
+// wrangler's proxy resets its keep-alive sockets when a workerd stops; nothing here reads them.
+process.on("uncaughtException", (error: NodeJS.ErrnoException) => {
+  if (error.code !== "ECONNRESET") throw error;
+});
 
 function median(values: number[]): number {
   const sorted = [...values].sort((a, b) => a - b);
