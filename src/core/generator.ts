@@ -107,7 +107,7 @@ export class SnowflakeGenerator extends WorkerFence {
   }
 
   /**
-   * The next ID; waits by sleeping, never by spinning.
+   * The next ID; waits by sleeping (or event-loop turns, see the class), never by spinning.
    * @example const id = await gen.nextAsync();
    */
   async nextAsync(): Promise<bigint> {
@@ -124,8 +124,8 @@ export class SnowflakeGenerator extends WorkerFence {
   }
 
   /**
-   * `nextBatchAsync` as runs of consecutive IDs, one per tick used (for writing text without a
-   * BigInt per ID: `writeConsecutive`).
+   * `nextBatchAsync` as runs of consecutive IDs, one per claim, each inside one tick (for writing
+   * text without a BigInt per ID: `writeConsecutive`).
    * @example for (const run of await gen.nextRunsAsync(10_000)) total += run.count;
    */
   async nextRunsAsync(count: number): Promise<IdRun[]> {
