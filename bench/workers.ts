@@ -80,7 +80,8 @@ async function rate(dev: Dev, path: string, clients: number, seconds: number): P
   await Promise.all(
     Array.from({ length: clients }, async () => {
       while (performance.now() < until) {
-        ids += (await timed(dev, path)).ids;
+        const { ids: got } = await timed(dev, path); // not `ids += await`: a lost update
+        ids += got;
         requests++;
       }
     }),
@@ -160,7 +161,7 @@ const row = (name: string, r: Rate, clients: number, ids: boolean) => [
   r.requestsPerS.toFixed(1),
   `${((1000 * clients) / Math.max(r.requestsPerS, 1e-9)).toFixed(1)} ms`,
   ids ? `${r.waitMsPerRequest.toFixed(2)} ms` : "-",
-  ids ? `${(r.idsPerS / 1e6).toFixed(3)}M` : "-",
+  ids ? Math.round(r.idsPerS).toLocaleString("en") : "-",
   ids ? `${((r.idsPerS * 100) / CAP_PER_S).toFixed(1)}%` : "-",
 ];
 const rateTable = table(
