@@ -22,10 +22,12 @@ interface Server {
   lines: string[];
 }
 
+/** Starts `entry` under bench/loop-delay.ts, so every server reports its event-loop delay. */
 async function start(entry: string, env: Record<string, string>): Promise<Server> {
   const port = await freePort();
   const started = performance.now();
-  const child = spawn(process.execPath, [fileURLToPath(new URL(entry, import.meta.url))], {
+  const wrapper = fileURLToPath(new URL("./loop-delay.ts", import.meta.url));
+  const child = spawn(process.execPath, [wrapper, entry], {
     env: { PATH: process.env.PATH ?? "", ...env, PORT: String(port), HOST: "127.0.0.1" },
     stdio: ["ignore", "pipe", "inherit"],
   });
@@ -50,7 +52,7 @@ function cpuSeconds(pid: number): number {
   return (Number(fields[11]) + Number(fields[12])) / CLOCK_TICKS_PER_S;
 }
 
-/** The server's event-loop delay since the last call (bench/loop-delay-node.ts). */
+/** The server's event-loop delay since the last call (bench/loop-delay.ts). */
 async function loopDelay(server: Server): Promise<{ p99: number; max: number }> {
   const seen = server.lines.length;
   server.child.kill("SIGUSR2");
@@ -79,8 +81,7 @@ interface Result {
 
 async function load(c: Case, seconds: number): Promise<Result> {
   const pid = c.server.child.pid as number;
-  const measured = c.server !== bare;
-  if (measured) await loopDelay(c.server); // reset
+  await loopDelay(c.server); // reset
   const cpuBefore = cpuSeconds(pid);
   const headers: Record<string, string> = c.text ? { accept: "text/plain" } : {};
   const result = await autocannon({
@@ -95,13 +96,13 @@ async function load(c: Case, seconds: number): Promise<Result> {
     p99: result.latency.p99,
     cpuUsPerRequest: (cpu * 1e6) / Math.max(1, result.requests.total),
     errors: result.errors + result.non2xx + result.timeouts,
-    loopP99: measured ? (await loopDelay(c.server)).p99 : Number.NaN,
+    loopP99: (await loopDelay(c.server)).p99,
   };
 }
 
 const loadBefore = loadavg();
 const bare = await start("./bare-server.ts", {});
-const edgeflake = await start("./loop-delay-node.ts", { WORKER_ID: "1", LOG_LEVEL: "info" });
+const edgeflake = await start("../src/targets/node.ts", { WORKER_ID: "1", LOG_LEVEL: "info" });
 const cases: Case[] = [
   { name: "bare node:http", server: bare, path: "/", ids: 1 },
   { name: "/generate", server: edgeflake, path: "/generate", ids: 1 },
@@ -158,7 +159,8 @@ const rows = cases.map(({ name, ids }) => {
     `${(cpu / baseCpu).toFixed(2)}x`,
     `${((rps * ids) / 1e6).toFixed(2)}M`,
     ids > 1 ? `${((rps * ids * 100) / CAP_PER_S).toFixed(1)}%` : "-",
-    Number.isNaN(loop) ? "-" : `${loop.toFixed(2)} ms`,
+    ids > 1 ? `${(ids / cpu).toFixed(2)}M` : "-",
+    `${loop.toFixed(2)} ms`,
     mean(name, "errors"),
   ];
 });
@@ -169,11 +171,13 @@ ${machineLine()}; load average ${la(loadBefore)} before, ${la(loadAfter)} after.
 benchmark process, ${CONNECTIONS} connections, ${DURATION_S} s per case after a 2 s warm-up, ${ROUNDS} rounds in
 alternating order, means shown. Server CPU per request comes from /proc (user + system time of the
 server process over the window): steadier than req/s on a 2-core machine where the load generator
-competes for CPU. The cap is one classic worker ID's 4,096 IDs per ms. Loop delay is the server's
-p99 event-loop delay (\`monitorEventLoopDelay\`, 1 ms resolution) during the case. Start-to-listening
+competes for CPU. The cap is one classic worker ID's 4,096 IDs per ms. IDs per server CPU-second
+is what the server's own CPU time bought (waiting turns included): a ceiling for a core of its own. Loop delay is the server's
+p99 event-loop delay (\`monitorEventLoopDelay\`, 1 ms resolution) during the case, bare node:http's
+included (on a loaded machine it shows how late the OS runs the process at all). Start-to-listening
 of the Node target (static worker ID): ${Math.round(edgeflake.readyMs)} ms (bare node:http: ${Math.round(bare.readyMs)} ms).
 
-${table(["case", "req/s", "vs bare", "p99", "server CPU µs/req", "vs bare", "IDs/s", "% of cap", "loop delay p99", "errors"], rows)}`;
+${table(["case", "req/s", "vs bare", "p99", "server CPU µs/req", "vs bare", "IDs/s", "% of cap", "IDs per server CPU-s", "loop delay p99", "errors"], rows)}`;
 console.log(markdown);
 if (RECORD) writeSection("http", markdown);
 else console.log("(not recorded: run with -- --record to write docs/BENCHMARKS.md)");

@@ -1,5 +1,6 @@
-// The Node target with an event-loop delay histogram, for `npm run bench:http`: SIGUSR2 prints
-// the histogram since the previous SIGUSR2 as one JSON line on stdout, then resets it.
+// A server entry (argv[2], relative to this file) with an event-loop delay histogram, for
+// `npm run bench:http`: SIGUSR2 prints the histogram since the previous SIGUSR2 as one JSON line
+// on stdout, then resets it.
 import { monitorEventLoopDelay } from "node:perf_hooks";
 
 const histogram = monitorEventLoopDelay({ resolution: 1 });
@@ -15,4 +16,4 @@ process.on("SIGUSR2", () => {
   process.stdout.write(`${JSON.stringify(line)}\n`);
   histogram.reset();
 });
-await import("../src/targets/node.ts");
+await import(new URL(process.argv[2] ?? "../src/targets/node.ts", import.meta.url).href);
