@@ -9,6 +9,7 @@ import { ConfigError, parseConfig, redactedConfig } from "../config.ts";
 import { startDemoLoad } from "../demo-load.ts";
 import type { Leaser } from "../lease/leaser.ts";
 import { createNodeLeaser } from "../lease/node.ts";
+import { pinoOptions } from "../log.ts";
 import { createService } from "../service.ts";
 import { systemClock } from "../system-clock.ts";
 import { CLOCK_CONTROL_PATH, ClockControl } from "./clock-control.ts";
@@ -27,7 +28,7 @@ function loadConfig() {
 }
 
 const config = loadConfig();
-const logger = pino({ level: config.logLevel, base: { service: "edgeflake" } });
+const logger = pino(pinoOptions(config.logLevel, { service: "edgeflake", runtime: "node" }));
 // Test only: a shiftable clock for chaos runs. Off unless CLOCK_CONTROL=unsafe-test-only.
 const clockControl = config.clockControl ? new ClockControl(systemClock) : undefined;
 const clock = clockControl?.clock ?? systemClock;
