@@ -1,7 +1,15 @@
 // `npm run package:lambda` offline: esbuild bundle + osls package -> artifact and CloudFormation.
 // The HTTP contract then runs against the bundled artifact itself, not the sources.
 import { execFile } from "node:child_process";
-import { cpSync, mkdirSync, mkdtempSync, readFileSync, rmSync, statSync } from "node:fs";
+import {
+  cpSync,
+  mkdirSync,
+  mkdtempSync,
+  readdirSync,
+  readFileSync,
+  rmSync,
+  statSync,
+} from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { pathToFileURL } from "node:url";
@@ -21,6 +29,13 @@ const scratch = mkdtempSync(join(tmpdir(), "edgeflake-lambda-"));
 const service = join(scratch, "serverless");
 const out = join(service, ".serverless");
 const bundle = join(service, "dist", "handler.mjs");
+// Secrets in the packaging shell must not reach any artifact: only parameter names do.
+const LEAKED = {
+  AUTH_TOKEN: "packaging-shell-auth-token-0123456789",
+  METRICS_TOKEN: "packaging-shell-metrics-token-0123456789",
+  METRICS_PUSH_AUTHORIZATION: "Bearer packaging-shell-push-0123456789",
+};
+const AUTH_TOKEN_PARAMETER = "/edgeflake/ci/auth-token";
 
 async function packageLambda(): Promise<void> {
   const script = JSON.parse(readFileSync(join(root, "package.json"), "utf8")).scripts[
@@ -35,7 +50,13 @@ async function packageLambda(): Promise<void> {
   await run(process.execPath, [join(root, "scripts", "build-lambda.ts"), bundle], { cwd: root });
   await run("osls", ["package", "--stage", "ci"], {
     cwd: service,
-    env: { ...process.env, SLS_TELEMETRY_DISABLED: "1", SLS_NOTIFICATIONS_MODE: "off" },
+    env: {
+      ...process.env,
+      ...LEAKED,
+      AUTH_TOKEN_PARAMETER,
+      SLS_TELEMETRY_DISABLED: "1",
+      SLS_NOTIFICATIONS_MODE: "off",
+    },
     timeout: 120_000,
   });
 }
@@ -45,6 +66,12 @@ const artifact = packaged.then(
   () => import(pathToFileURL(bundle).href) as Promise<typeof LambdaModule>,
 );
 afterAll(() => rmSync(scratch, { recursive: true, force: true }));
+
+/** The parts of CloudFormation resources the tests read. */
+interface Properties {
+  Environment?: { Variables: Record<string, unknown> };
+  PolicyDocument?: { Statement: { Effect: string; Action: string; Resource: unknown[] }[] };
+}
 
 /** File names from a zip's central directory (signature PK\x01\x02, name length at 28, name at 46). */
 function zipEntries(zip: Buffer): string[] {
@@ -124,6 +151,77 @@ describe("npm run package:lambda's steps (osls, offline)", () => {
       },
     ]);
     expect(JSON.stringify(statements)).not.toMatch(/"\*"|dynamodb:\*/);
+  });
+
+  it("keeps secrets out: parameter names in the template, ssm:GetParameter on those only", async () => {
+    await packaged;
+    for (const name of readdirSync(out, { recursive: true, encoding: "utf8" })) {
+      const path = join(out, name);
+      if (!statSync(path).isFile()) continue;
+      const text = readFileSync(path, "latin1");
+      for (const value of Object.values(LEAKED)) expect(text, name).not.toContain(value);
+    }
+    const template = JSON.parse(
+      readFileSync(join(out, "cloudformation-template-update-stack.json"), "utf8"),
+    ) as {
+      Parameters: Record<string, { Default?: string }>;
+      Conditions: Record<string, unknown>;
+      Resources: Record<string, { Type: string; Condition?: string; Properties: Properties }>;
+    };
+    const fn = Object.values(template.Resources).find((r) => r.Type === "AWS::Lambda::Function");
+    const variables = fn?.Properties.Environment?.Variables ?? {};
+    expect(Object.keys(variables)).not.toEqual(expect.arrayContaining(["AUTH_TOKEN"]));
+    for (const name of Object.keys(LEAKED)) expect(variables).not.toHaveProperty(name);
+    expect(variables).toMatchObject({
+      AUTH_TOKEN_PARAMETER: { Ref: "AuthTokenParameter" },
+      METRICS_TOKEN_PARAMETER: { Ref: "MetricsTokenParameter" },
+      METRICS_PUSH_AUTHORIZATION_PARAMETER: { Ref: "MetricsPushAuthorizationParameter" },
+    });
+    expect(template.Parameters.AuthTokenParameter?.Default).toBe(AUTH_TOKEN_PARAMETER);
+    expect(template.Parameters.MetricsTokenParameter?.Default).toBe("");
+
+    const policy = template.Resources.SecretParametersPolicy;
+    expect(policy).toMatchObject({
+      Type: "AWS::IAM::Policy",
+      Condition: "HasSecretParameters",
+      Properties: { Roles: [{ Ref: "IamRoleLambdaExecution" }] },
+    });
+    expect(template.Resources.IamRoleLambdaExecution?.Type).toBe("AWS::IAM::Role");
+    const [statement, ...others] = policy?.Properties.PolicyDocument?.Statement ?? [];
+    expect(others).toEqual([]);
+    expect(statement).toMatchObject({ Effect: "Allow", Action: "ssm:GetParameter" });
+    const arns = JSON.stringify(statement?.Resource);
+    expect(arns).not.toContain("*");
+    for (const [condition, parameter] of [
+      ["HasAuthTokenParameter", "AuthTokenParameter"],
+      ["HasMetricsTokenParameter", "MetricsTokenParameter"],
+      ["HasMetricsPushAuthorizationParameter", "MetricsPushAuthorizationParameter"],
+    ]) {
+      expect(template.Conditions[condition as string]).toEqual({
+        "Fn::Not": [{ "Fn::Equals": [{ Ref: parameter }, ""] }],
+      });
+      expect(statement?.Resource).toContainEqual({
+        "Fn::If": [
+          condition,
+          {
+            "Fn::Join": [
+              "",
+              [
+                "arn:",
+                { Ref: "AWS::Partition" },
+                ":ssm:",
+                { Ref: "AWS::Region" },
+                ":",
+                { Ref: "AWS::AccountId" },
+                ":parameter",
+                { Ref: parameter },
+              ],
+            ],
+          },
+          { Ref: "AWS::NoValue" },
+        ],
+      });
+    }
   });
 });
 
