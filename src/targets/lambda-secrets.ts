@@ -1,7 +1,7 @@
 // The Lambda target's secrets come from SSM Parameter Store at init, never from the environment
 // the template carries: serverless.yml names the parameters (AUTH_TOKEN_PARAMETER, ...) and grants
 // ssm:GetParameter on exactly those, so no token is in the CloudFormation template or the state.
-import { GetParameterCommand, SSMClient, type SSMClientConfig } from "@aws-sdk/client-ssm";
+import type { SSMClient, SSMClientConfig } from "@aws-sdk/client-ssm";
 import { ConfigError } from "../config.ts";
 import { SECRET_PARAMETERS, VARIABLES } from "../config-variables.ts";
 
@@ -15,7 +15,10 @@ export interface SsmReaderOptions {
   credentials?: SSMClientConfig["credentials"];
 }
 
-/** A reader over the AWS SDK's SSM client (credentials from the Lambda role by default). */
+/**
+ * A reader over the AWS SDK's SSM client (credentials from the Lambda role by default). The SDK
+ * module is loaded on the first read: functions without a `*_PARAMETER` never evaluate it.
+ */
 export function ssmParameterReader(options: SsmReaderOptions = {}): ParameterReader {
   const config: SSMClientConfig = {
     maxAttempts: 3,
@@ -24,10 +27,15 @@ export function ssmParameterReader(options: SsmReaderOptions = {}): ParameterRea
   if (options.region) config.region = options.region;
   if (options.endpoint) config.endpoint = options.endpoint;
   if (options.credentials) config.credentials = options.credentials;
-  const client = new SSMClient(config);
+  let sdk: Promise<{ client: SSMClient; sdk: typeof import("@aws-sdk/client-ssm") }> | undefined;
   return async (name) => {
-    const answer = await client.send(new GetParameterCommand({ Name: name, WithDecryption: true }));
-    const value = answer.Parameter?.Value;
+    sdk ??= import("@aws-sdk/client-ssm").then((m) => ({
+      client: new m.SSMClient(config),
+      sdk: m,
+    }));
+    const { client, sdk: ssm } = await sdk;
+    const command = new ssm.GetParameterCommand({ Name: name, WithDecryption: true });
+    const value = (await client.send(command)).Parameter?.Value;
     if (value === undefined) throw new Error(`parameter ${name} has no value`);
     return value;
   };

@@ -18,6 +18,7 @@ import { afterAll, describe, expect, it } from "vitest";
 import type * as LambdaModule from "../../src/targets/lambda.ts";
 import { httpContract } from "../http/contract.ts";
 import { lambdaFetch } from "./events.ts";
+import { fakeSsm } from "./fake-ssm.ts";
 
 const root = new URL("../../", import.meta.url).pathname;
 const run = promisify(execFile);
@@ -221,6 +222,39 @@ describe("npm run package:lambda's steps (osls, offline)", () => {
           { Ref: "AWS::NoValue" },
         ],
       });
+    }
+  });
+});
+
+describe("the bundled handler's secrets", () => {
+  it("reads AUTH_TOKEN_PARAMETER through the bundled SSM client (the function's default reader)", async () => {
+    const { createLambdaHandler } = await artifact;
+    const token = "bundled-ssm-token-0123456789abcdef";
+    const ssm = fakeSsm(new Map([[AUTH_TOKEN_PARAMETER, token]]));
+    await new Promise<void>((resolve) => ssm.server.listen(0, "127.0.0.1", resolve));
+    const { port } = ssm.server.address() as { port: number };
+    // The SDK's own endpoint and credential variables, as the Lambda runtime would set credentials.
+    const saved = { ...process.env };
+    Object.assign(process.env, {
+      AWS_ENDPOINT_URL_SSM: `http://127.0.0.1:${port}`,
+      AWS_ACCESS_KEY_ID: "fake",
+      AWS_SECRET_ACCESS_KEY: "fake",
+    });
+    try {
+      const env = { WORKER_ID: "4", AWS_REGION: "eu-west-1", AUTH_TOKEN_PARAMETER };
+      const fetch = lambdaFetch(createLambdaHandler(env), "v2");
+      expect((await fetch("/generate")).status).toBe(401);
+      const ok = await fetch("/generate", { headers: { Authorization: `Bearer ${token}` } });
+      expect(ok.status).toBe(200);
+      expect(ssm.calls.map((c) => [c.target, c.body])).toEqual([
+        ["AmazonSSM.GetParameter", { Name: AUTH_TOKEN_PARAMETER, WithDecryption: true }],
+      ]);
+    } finally {
+      for (const name of ["AWS_ENDPOINT_URL_SSM", "AWS_ACCESS_KEY_ID", "AWS_SECRET_ACCESS_KEY"]) {
+        if (saved[name] === undefined) delete process.env[name];
+        else process.env[name] = saved[name];
+      }
+      await new Promise<void>((resolve) => ssm.server.close(() => resolve()));
     }
   });
 });

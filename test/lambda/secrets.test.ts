@@ -1,48 +1,15 @@
 // Lambda reads its tokens from SSM Parameter Store at init. The AWS SDK's real SSM client talks to
 // a local fake of the SSM JSON API (the only fake: at the SDK's HTTP edge).
-import { createServer, type Server } from "node:http";
 import type { AddressInfo } from "node:net";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { ConfigError, parseConfig } from "../../src/config.ts";
 import { createLambdaHandler } from "../../src/targets/lambda.ts";
 import { resolveSecrets, ssmParameterReader } from "../../src/targets/lambda-secrets.ts";
 import { lambdaFetch } from "./events.ts";
+import { fakeSsm } from "./fake-ssm.ts";
 
 const AUTH = "ssm-auth-token-0123456789abcdef";
 const METRICS = "ssm-metrics-token-0123456789abcdef";
-
-interface Call {
-  target: string | undefined;
-  body: { Name: string; WithDecryption?: boolean };
-  authorization: string | undefined;
-}
-
-/** A fake SSM endpoint: GetParameter answers from `parameters`; a missing name is ParameterNotFound. */
-function fakeSsm(parameters: Map<string, string>) {
-  const calls: Call[] = [];
-  const server: Server = createServer((request, response) => {
-    let text = "";
-    request.on("data", (chunk) => (text += chunk));
-    request.on("end", () => {
-      const body = JSON.parse(text) as Call["body"];
-      calls.push({
-        target: request.headers["x-amz-target"] as string | undefined,
-        body,
-        authorization: request.headers.authorization,
-      });
-      const value = parameters.get(body.Name);
-      response.setHeader("content-type", "application/x-amz-json-1.1");
-      if (value === undefined) {
-        response.statusCode = 400;
-        response.end(JSON.stringify({ __type: "ParameterNotFound", message: "not found" }));
-        return;
-      }
-      const parameter = { Name: body.Name, Type: "SecureString", Value: value, Version: 1 };
-      response.end(JSON.stringify({ Parameter: parameter }));
-    });
-  });
-  return { server, calls };
-}
 
 describe("Lambda secrets from SSM Parameter Store", () => {
   const parameters = new Map<string, string>();
