@@ -93,7 +93,8 @@ describe("/openapi.json", () => {
 
   it("types count as an integer bounded by MAX_BATCH", async () => {
     const doc = await served({ MAX_BATCH: "250" });
-    const parameters = (doc.paths["/generate"]?.get as Operation).parameters ?? [];
+    const generate = doc.paths["/generate"]?.get as Operation | undefined;
+    const parameters = generate?.parameters ?? [];
     expect(parameters.find((p) => p.name === "count")).toMatchObject({
       in: "query",
       schema: { type: "integer", minimum: 1, maximum: 250, default: 1 },
