@@ -364,6 +364,7 @@ describe.runIf(requireTools("prometheus"))(
       const paths = new Set<string>([
         container.readinessProbe.httpGet.path,
         container.livenessProbe.httpGet.path,
+        container.startupProbe.httpGet.path,
         k8sPod.metadata.annotations["prometheus.io/path"],
       ]);
       for (const path of paths) {
