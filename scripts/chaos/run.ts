@@ -8,7 +8,7 @@ import { createDynamoDbClient } from "../../src/lease/dynamodb-client.ts";
 import { DynamoDbLeaseStore } from "../../src/lease/dynamodb-store.ts";
 import { createLeaseTable } from "../../src/lease/dynamodb-table.ts";
 import { CLOCK_CONTROL_PATH } from "../../src/targets/clock-control.ts";
-import { mulberry32 } from "../../test/support/prng.ts";
+import { mulberry32 } from "../lib/prng.ts";
 import { DynaliteProcess, freePort, Incarnation, type Log, onInterrupt, sleep } from "./fleet.ts";
 import { IdLog } from "./id-log.ts";
 import type {
