@@ -43,16 +43,13 @@ const { app, generator, registry } = createService(config, {
   runtime: "node",
   version: packageJson.version,
   healthChecks: config.lease ? [(nowMs) => leaser?.healthCheck(nowMs) ?? null] : undefined,
+  readinessChecks: config.lease ? [(nowMs) => leaser?.readinessCheck(nowMs) ?? null] : undefined,
 });
 collectDefaultMetrics({ register: registry });
-if (config.lease) {
-  // Lease a worker ID before listening: no port, no readiness, until one is held (renewed on a timer).
-  leaser = createNodeLeaser(config.lease, { generator, clock, logger, registry });
-  await leaser.start().catch((error: unknown) => {
-    logger.error({ err: String(error) }, "cannot lease a worker ID; exiting");
-    process.exit(1);
-  });
-}
+// Listen at once; the lease comes in the background (retried while the store is unreachable or the
+// namespace full). Until then /livez is 200, /readyz and /generate 503, so probes restart nothing.
+if (config.lease) leaser = createNodeLeaser(config.lease, { generator, clock, logger, registry });
+const leased = leaser?.start() ?? Promise.resolve();
 
 const stopDemoLoad = startDemoLoad(config.demoLoad, (count) => generator.nextBatchAsync(count));
 
@@ -64,7 +61,8 @@ const listener = getRequestListener(clockControl ? clockControl.wrap(app.fetch) 
 });
 const server = createServer({ maxHeaderSize: MAX_HEADER_BYTES }, listener);
 server.on("clientError", answerClientError);
-server.listen(config.port, config.host, () => {
+const listening = new Promise<void>((resolve) => server.listen(config.port, config.host, resolve));
+void listening.then(() => {
   const info = server.address() as AddressInfo;
   logger.info(
     {
@@ -76,8 +74,17 @@ server.listen(config.port, config.host, () => {
     "listening",
   );
 });
-
 let stopping = false;
+void Promise.all([listening, leased]).then(
+  () => logger.info({ workerId: generator.workerId }, "ready"),
+  (error: unknown) => {
+    if (stopping) return; // SIGTERM before a lease was held: shutdown() exits
+    // Waiting cannot cure it (no table, no credentials, a namespace bound to another layout).
+    logger.error({ err: String(error) }, "cannot lease a worker ID; exiting");
+    process.exit(1);
+  },
+);
+
 async function shutdown(signal: string): Promise<void> {
   if (stopping) return;
   stopping = true;

@@ -55,6 +55,7 @@ function nodeStyle() {
     clock,
     logger: silentLogger,
     registry: service.registry,
+    info: { host: "test", runtime: "test" },
     store,
   });
   late.leaser = leaser;

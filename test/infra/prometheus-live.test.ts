@@ -148,8 +148,8 @@ describe.runIf(requireTools("prometheus"))(
       await Promise.all(
         servers.map((server, i) =>
           waitFor(
-            `server ${i} to listen`,
-            async () => (/"msg":"listening"/.test(server.output()) ? true : undefined),
+            `server ${i} to be ready`,
+            async () => (/"msg":"ready"/.test(server.output()) ? true : undefined),
             15_000,
             logs,
           ),
