@@ -48,6 +48,8 @@ export interface NodeServer {
   readonly generator: SnowflakeGenerator;
   readonly registry: Registry;
   readonly logger: Logger;
+  /** What the server answers with (the app, behind the clock route with CLOCK_CONTROL), no socket. */
+  readonly fetch: (request: Request) => Response | Promise<Response>;
   /** The bound port once listening (the configured one before). */
   readonly port: number;
   /** `http://host:port` once listening. */
@@ -122,7 +124,8 @@ export function createNodeServer(
 
   // @hono/node-server's listener on a plain node:http server (what its `serve` does), plus
   // problem+json answers for requests that never reach the app (node-errors.ts).
-  const listener = getRequestListener(clockControl ? clockControl.wrap(app.fetch) : app.fetch, {
+  const fetch = clockControl ? clockControl.wrap(app.fetch) : app.fetch;
+  const listener = getRequestListener(fetch, {
     hostname: host,
     errorHandler: nodeErrorHandler(logger),
   });
@@ -155,6 +158,7 @@ export function createNodeServer(
     generator,
     registry,
     logger,
+    fetch: (request) => fetch(request),
     get port() {
       return port;
     },
