@@ -212,10 +212,11 @@ export function httpContract(name: string, factory: TargetFactory): void {
         [open, 42],
         [authed, 43],
       ] as const) {
-        for (const [path, text] of [
+        const probes: [string, string][] = [
           ["/livez", "OK: live"],
           ["/readyz", `OK: ready (worker ${worker})`],
-        ]) {
+        ];
+        for (const [path, text] of probes) {
           const response = await target.fetch(path);
           expect(response.status, path).toBe(200);
           expect(response.headers.get("cache-control")).toBe("no-store");
