@@ -168,4 +168,12 @@ describe("Kubernetes probes on the Node target", () => {
     expect((await batch(server)).length).toBe(100);
     expect(server.child.exitCode).toBeNull();
   });
+
+  it("SIGTERM while still waiting for a lease shuts down cleanly (exit 0), not as a leasing failure", async () => {
+    const server = await start(false);
+    await server.waitForLog((log) => log.msg === "no worker-ID lease yet; retrying");
+    expect(await server.stop("SIGTERM")).toBe(0);
+    expect(server.logs.map((l) => l.msg)).toContain("stopped");
+    expect(server.logs.map((l) => l.msg)).not.toContain("cannot lease a worker ID; exiting");
+  });
 });
