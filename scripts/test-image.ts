@@ -226,6 +226,10 @@ async function main(): Promise<number> {
       throw new CheckFailed(`${(error as Error).message}\n${await logs()}`);
     });
     check(health, "GET /health answers 200");
+    for (const probe of ["/livez", "/readyz"]) {
+      const status = (await fetch(`${url}${probe}`)).status;
+      check(status === 200, `GET ${probe} (the Kubernetes probes' path) answers 200 (${status})`);
+    }
 
     const generated = await fetch(`${url}/generate`);
     const body = (await generated.json()) as { id?: unknown };

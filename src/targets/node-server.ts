@@ -1,6 +1,7 @@
 // The Node target as a factory: `createNodeServer(env, options)` builds the service, its leaser and
 // an HTTP server without touching the process (no exit, no signals), so tests can run it in-process.
-// `node.ts` is the `main` around it. Start-up is two steps, leasing then listening (`start` runs both).
+// `node.ts` is the `main` around it. Start-up listens at once and leases in the background (`start`),
+// so probes see a live process from the first second: /livez 200, /readyz 503 until a lease is held.
 import { createServer, type Server } from "node:http";
 import type { AddressInfo } from "node:net";
 import { getRequestListener } from "@hono/node-server";
@@ -57,8 +58,17 @@ export interface NodeServer {
   acquireLease(): Promise<void>;
   /** Listens on the configured host and port; logs "listening" with the effective config. */
   listen(): Promise<AddressInfo>;
-  /** `acquireLease`, then `listen`: no port until a worker ID is held. */
+  /**
+   * `listen`, then `acquireLease` in the background (retried while waiting can cure the failure):
+   * resolves once listening. `ready` tells when IDs can be issued.
+   */
   start(): Promise<AddressInfo>;
+  /**
+   * After `start`: resolves once listening with a lease held (at once in static mode) and logs
+   * "ready"; rejects when leasing failed for good (no table or credentials, a namespace bound to
+   * another layout) or stopped before a lease was held.
+   */
+  ready(): Promise<void>;
   /**
    * Stops the demo load, closes the server (in-flight requests finish, idle keep-alive sockets
    * close), then releases the lease and logs "stopped". Idempotent: one shutdown per server.
@@ -70,7 +80,7 @@ export interface NodeServer {
 
 /**
  * Builds the Node target from `env` (as `process.env`); throws `ConfigError` on a bad value.
- * Nothing listens and no lease is taken until `start` (or `acquireLease` and `listen`).
+ * Nothing listens and no lease is taken until `start` (or `listen` and `acquireLease`).
  */
 export function createNodeServer(
   env: Readonly<Record<string, unknown>>,
@@ -97,6 +107,7 @@ export function createNodeServer(
     runtime: "node",
     version: packageJson.version,
     healthChecks: config.lease ? [(nowMs) => leaser?.healthCheck(nowMs) ?? null] : undefined,
+    readinessChecks: config.lease ? [(nowMs) => leaser?.readinessCheck(nowMs) ?? null] : undefined,
   });
   if (options.processMetrics ?? true) collectDefaultMetrics({ register: registry });
   if (config.lease) {
@@ -122,6 +133,7 @@ export function createNodeServer(
   server.on("clientError", answerClientError);
   let stopDemoLoad: (() => void) | undefined;
   let stopping: Promise<void> | undefined;
+  let readiness: Promise<void> | undefined;
 
   const listen = () =>
     new Promise<AddressInfo>((resolve, reject) => {
@@ -158,9 +170,14 @@ export function createNodeServer(
     },
     listen,
     start: async () => {
-      await node.acquireLease();
-      return listen();
+      const info = await listen();
+      readiness ??= node.acquireLease().then(() => {
+        logger.info({ workerId: generator.workerId }, "ready");
+      });
+      readiness.catch(() => {}); // handled by whoever awaits `ready`; never an unhandled rejection
+      return info;
     },
+    ready: () => readiness ?? Promise.reject(new Error("ready() before start()")),
     shutdown: (signal) => {
       stopping ??= stop(signal);
       return stopping;

@@ -1,6 +1,7 @@
 // Node entry (`npm start`, the container's CMD): the process around `createNodeServer`. It reads the
-// environment, exits 1 on a bad config or when no worker ID can be leased, and on SIGTERM or SIGINT
-// shuts down within a deadline, writes out the last log lines, and exits.
+// environment, listens at once and leases in the background, exits 1 on a bad config or when leasing
+// fails in a way waiting cannot cure, and on SIGTERM or SIGINT shuts down within a deadline, writes
+// out the last log lines, and exits.
 import { ConfigError } from "../config.ts";
 import { createNodeServer, type NodeServer } from "./node-server.ts";
 
@@ -36,14 +37,18 @@ async function shutdown(signal: string): Promise<void> {
   await exit(0);
 }
 
-// Lease a worker ID before listening: no port, no readiness, until one is held.
-await node.acquireLease().catch((error: unknown) => {
-  node.logger.error({ err: String(error) }, "cannot lease a worker ID; exiting");
-  return exit(1);
-});
-await node.listen().catch((error: unknown) => {
+// Signals first: a pod stopped while it still waits for a lease shuts down cleanly too.
+process.on("SIGTERM", () => void shutdown("SIGTERM"));
+process.on("SIGINT", () => void shutdown("SIGINT"));
+// Listen at once; the lease comes in the background, retried for as long as the store is unreachable
+// or the namespace full. Meanwhile /livez is 200 and /readyz and /generate 503: nothing restarts.
+await node.start().catch((error: unknown) => {
   node.logger.error({ err: String(error) }, "cannot listen; exiting");
   return exit(1);
 });
-process.on("SIGTERM", () => void shutdown("SIGTERM"));
-process.on("SIGINT", () => void shutdown("SIGINT"));
+node.ready().catch((error: unknown) => {
+  if (stopping) return; // shut down before a lease was held: shutdown() exits
+  // Waiting cannot cure it (no table or credentials, a namespace bound to another layout).
+  node.logger.error({ err: String(error) }, "cannot lease a worker ID; exiting");
+  return exit(1);
+});
