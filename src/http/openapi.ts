@@ -1,6 +1,7 @@
 import * as z from "zod/mini";
 import { layoutPathItem } from "./layout-route.ts";
 import { components, type JsonSchema, preflight, ref } from "./openapi-components.ts";
+import { probePaths } from "./openapi-probes.ts";
 import { decodeQuerySchema, generateQuerySchema, idSchema } from "./schemas.ts";
 
 // Query parameters come from the zod schemas that validate requests; `overrides` replaces the
@@ -153,6 +154,7 @@ export function openApiDocument(version: string, maxBatch: number): JsonSchema {
           },
         },
       },
+      ...probePaths(uriTooLong, requestId, answerHeaders),
       "/metrics": {
         get: {
           operationId: "metrics",

@@ -6,7 +6,7 @@ import { readdirSync, readFileSync } from "node:fs";
 import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { expect, it } from "vitest";
-import { freePort } from "../support/node-server.ts";
+import { freePort } from "../../scripts/lib/free-port.ts";
 
 const ROOT = fileURLToPath(new URL("../..", import.meta.url));
 
