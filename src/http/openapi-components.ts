@@ -90,7 +90,7 @@ export function components(): JsonSchema {
         { "Retry-After": ref("headers", "RetryAfter") },
       ),
       OtherProblem: problemResponse(
-        "Any other problem: 404 no such route, 405 a method other than GET and HEAD (with Allow: GET, HEAD), 500 an unexpected error (logged, never a stack)",
+        "Any other problem: 404 no such route, 405 a method other than GET and HEAD (with Allow: GET, HEAD), 500 an unexpected error (logged, never a stack); on Node also 400 malformed-request and 431 header-too-large, before routing",
         { Allow: ref("headers", "Allow") },
       ),
     },
