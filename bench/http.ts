@@ -1,11 +1,12 @@
 // npm run bench:http: edgeflake's /generate against bare node:http, one run, ratios printed.
 // `-- --record` writes the figures into docs/BENCHMARKS.md; without it they are only printed.
-import { type ChildProcess, spawn } from "node:child_process";
 import { readFileSync } from "node:fs";
 import { loadavg } from "node:os";
 import { fileURLToPath } from "node:url";
 import autocannon from "autocannon";
-import { freePort } from "../test/support/node-server.ts";
+import { freePort } from "../scripts/lib/free-port.ts";
+import { nodeEntrySpec } from "../scripts/lib/node-entry.ts";
+import { type ManagedProcess, spawnProcess } from "../scripts/lib/process-harness.ts";
 import { machineLine, table, writeSection } from "./report.ts";
 
 const RECORD = process.argv.includes("--record");
@@ -17,33 +18,20 @@ const CAP_PER_S = 4096 * 1000; // one classic worker ID: 4,096 IDs per 1 ms tick
 
 interface Server {
   url: string;
-  child: ChildProcess;
+  proc: ManagedProcess;
   readyMs: number;
-  lines: string[];
 }
 
-/** Starts `entry` under bench/loop-delay.ts, so every server reports its event-loop delay. */
+/**
+ * `entry` (edgeflake's Node entry or the bare server) on the process harness under
+ * bench/loop-delay.ts, so every server reports its event-loop delay; once it listens.
+ */
 async function start(entry: string, env: Record<string, string>): Promise<Server> {
   const port = await freePort();
-  const started = performance.now();
   const wrapper = fileURLToPath(new URL("./loop-delay.ts", import.meta.url));
-  const child = spawn(process.execPath, [wrapper, entry], {
-    env: { PATH: process.env.PATH ?? "", ...env, PORT: String(port), HOST: "127.0.0.1" },
-    stdio: ["ignore", "pipe", "inherit"],
-  });
-  const lines: string[] = [];
-  await new Promise<void>((resolve, reject) => {
-    const timer = setTimeout(() => reject(new Error(`${entry} did not listen in 15 s`)), 15_000);
-    child.stdout?.on("data", (chunk: Buffer) => {
-      lines.push(...chunk.toString().split("\n").filter(Boolean));
-      if (chunk.toString().includes('"listening"')) {
-        clearTimeout(timer);
-        resolve();
-      }
-    });
-    child.once("exit", (code) => reject(new Error(`${entry} exited with ${code}`)));
-  });
-  return { url: `http://127.0.0.1:${port}`, child, readyMs: performance.now() - started, lines };
+  const proc = spawnProcess({ ...nodeEntrySpec(env, port), args: [wrapper, entry] });
+  await proc.waitForLog((log) => log.msg === "listening");
+  return { url: `http://127.0.0.1:${port}`, proc, readyMs: performance.now() - proc.spawnedAt };
 }
 
 /** CPU seconds (user + system) the process has used, from /proc. */
@@ -54,14 +42,9 @@ function cpuSeconds(pid: number): number {
 
 /** The server's event-loop delay since the last call (bench/loop-delay.ts). */
 async function loopDelay(server: Server): Promise<{ p99: number; max: number }> {
-  const seen = server.lines.length;
-  server.child.kill("SIGUSR2");
-  for (let i = 0; i < 100; i++) {
-    const line = server.lines.slice(seen).find((l) => l.includes('"loop-delay"'));
-    if (line) return JSON.parse(line) as { p99: number; max: number };
-    await new Promise((resolve) => setTimeout(resolve, 20));
-  }
-  throw new Error("no loop-delay line from the server");
+  const line = server.proc.waitForLog((log) => log.msg === "loop-delay", 5_000);
+  server.proc.signal("SIGUSR2");
+  return (await line) as unknown as { p99: number; max: number };
 }
 
 interface Case {
@@ -80,7 +63,7 @@ interface Result {
 }
 
 async function load(c: Case, seconds: number): Promise<Result> {
-  const pid = c.server.child.pid as number;
+  const pid = c.server.proc.pid;
   await loopDelay(c.server); // reset
   const cpuBefore = cpuSeconds(pid);
   const headers: Record<string, string> = c.text ? { accept: "text/plain" } : {};
@@ -136,8 +119,8 @@ for (let round = 0; round < ROUNDS; round++) {
     );
   }
 }
-bare.child.kill("SIGKILL");
-edgeflake.child.kill("SIGKILL");
+bare.proc.signal("SIGKILL");
+edgeflake.proc.signal("SIGKILL");
 const loadAfter = loadavg();
 
 function mean(name: string, key: keyof Result): number {

@@ -2,11 +2,14 @@
 // init, each against a baseline measured in the same run. `-- --record` writes docs/BENCHMARKS.md.
 import { spawnSync } from "node:child_process";
 import { mkdtempSync, rmSync } from "node:fs";
+import type { AddressInfo } from "node:net";
 import { loadavg, tmpdir } from "node:os";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
+import dynalite from "dynalite";
 import { unstable_dev } from "wrangler";
-import { startDynalite } from "../test/lease/support/dynalite.ts";
+import { createDynamoDbClient } from "../src/lease/dynamodb-client.ts";
+import { createLeaseTable } from "../src/lease/dynamodb-table.ts";
 import { machineLine, table, writeSection } from "./report.ts";
 
 const RECORD = process.argv.includes("--record");
@@ -110,15 +113,25 @@ function nodeRunMs(code: string): number {
 }
 
 const loadBefore = loadavg();
-const db = await startDynalite();
-const leaseTable = await db.table("bench");
+// dynalite (in memory) on loopback, with the lease table created before any Worker starts.
+const db = dynalite({ createTableMs: 0 });
+await new Promise<void>((resolve) => db.listen(0, "127.0.0.1", resolve));
+const endpoint = `http://127.0.0.1:${(db.address() as AddressInfo).port}`;
+const leaseTable = "bench-leases";
+const client = createDynamoDbClient({
+  region: "us-east-1",
+  endpoint,
+  credentials: { accessKeyId: "local", secretAccessKey: "local" },
+});
+await createLeaseTable(client, leaseTable, { pollMs: 5 });
+client.destroy();
 
 // Cold start to first ID: a new workerd per start (a cold isolate), the lease table already there.
 const cold: { readyMs: number; firstMs: number; secondMs: number }[] = [];
 const none: Rate = { requestsPerS: 0, idsPerS: 0, waitMsPerRequest: 0 };
 let rates = { layout: none, single: none, batch: none, batch4: none };
 for (let i = 0; i < STARTS; i++) {
-  const { dev, readyMs } = await startWorker(db.endpoint, leaseTable);
+  const { dev, readyMs } = await startWorker(endpoint, leaseTable);
   const first = await timed(dev, "/generate");
   const second = await timed(dev, "/generate");
   cold.push({ readyMs, firstMs: first.ms, secondMs: second.ms });
@@ -133,7 +146,7 @@ for (let i = 0; i < STARTS; i++) {
   }
   await dev.stop();
 }
-await db.stop();
+await new Promise<void>((resolve) => db.close(() => resolve()));
 
 // Lambda: the packaged bundle (scripts/build-lambda.ts), imported by a fresh Node process.
 const dir = mkdtempSync(join(tmpdir(), "edgeflake-lambda-"));

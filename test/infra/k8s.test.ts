@@ -155,13 +155,36 @@ describe("Deployment", () => {
       expect(known.has(name) || PLATFORM_VARIABLES.has(name), name).toBe(true);
   });
 
+  it("takes its tokens from a Secret, never as inline values", () => {
+    const env: { name: string; value?: string; valueFrom?: { secretKeyRef?: object } }[] =
+      container.env;
+    for (const name of ["AUTH_TOKEN", "METRICS_TOKEN"]) {
+      const entry = env.find((e) => e.name === name);
+      expect(entry?.value, name).toBeUndefined();
+      expect(entry?.valueFrom?.secretKeyRef).toEqual({
+        name: "edgeflake-tokens",
+        key: name,
+        optional: true,
+      });
+    }
+    const inline = env.filter((e) => /TOKEN|SECRET|PASSWORD|AUTHORIZATION/.test(e.name) && e.value);
+    expect(inline).toEqual([]);
+  });
+
   it("listens on the app's port, which the probes, the Service and the scrape annotations use", () => {
     const port = defaultPort();
     const envPort = container.env.find((e: { name: string }) => e.name === "PORT")?.value;
     expect(Number(envPort ?? port)).toBe(port);
     expect(container.ports.map((p: { containerPort: number }) => p.containerPort)).toEqual([port]);
-    for (const probe of [container.readinessProbe, container.livenessProbe]) {
-      expect(probe.httpGet.path).toBe("/health");
+    // Issue #15: liveness (and the startup probe) on /livez, readiness on /readyz, no longer /health.
+    expect(container.readinessProbe.httpGet.path).toBe("/readyz");
+    expect(container.livenessProbe.httpGet.path).toBe("/livez");
+    expect(container.startupProbe.httpGet.path).toBe("/livez");
+    for (const probe of [
+      container.readinessProbe,
+      container.livenessProbe,
+      container.startupProbe,
+    ]) {
       expect(containerPort(probe.httpGet.port)).toBe(port);
     }
     expect(containerPort(service.spec.ports[0].targetPort)).toBe(port);
@@ -172,6 +195,16 @@ describe("Deployment", () => {
         "prometheus.io/path": "/metrics",
       });
     }
+  });
+
+  it("readiness fails over within the third of the TTL during which /readyz is 503 before the lease lapses", () => {
+    const ttlMs = Number(
+      container.env.find((e: { name: string }) => e.name === "LEASE_TTL_MS").value,
+    );
+    const { periodSeconds, failureThreshold } = container.readinessProbe;
+    expect(periodSeconds * failureThreshold * 1000).toBeLessThanOrEqual(ttlMs / 3);
+    // Liveness starts only once the startup probe passed, so it needs no initial delay.
+    expect(container.livenessProbe.initialDelaySeconds).toBeUndefined();
   });
 
   it("runs non-root on a read-only root file system, as the Dockerfile's user", () => {
