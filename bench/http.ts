@@ -42,9 +42,18 @@ function cpuSeconds(pid: number): number {
 
 /** The server's event-loop delay since the last call (bench/loop-delay.ts). */
 async function loopDelay(server: Server): Promise<{ p99: number; max: number }> {
-  const line = server.proc.waitForLog((log) => log.msg === "loop-delay", 5_000);
+  // Only a line printed after this signal (waitForLog would also match an earlier one).
+  let unsubscribe: () => unknown = () => undefined;
+  const line = new Promise<{ p99: number; max: number }>((resolve, reject) => {
+    const timer = setTimeout(() => reject(new Error("no loop-delay line from the server")), 5_000);
+    unsubscribe = server.proc.onLog((log) => {
+      if (log.msg !== "loop-delay") return;
+      clearTimeout(timer);
+      resolve(log as unknown as { p99: number; max: number });
+    });
+  });
   server.proc.signal("SIGUSR2");
-  return (await line) as unknown as { p99: number; max: number };
+  return line.finally(unsubscribe);
 }
 
 interface Case {
