@@ -9,7 +9,6 @@ import { nodeEntrySpec } from "../scripts/lib/node-entry.ts";
 import { type ManagedProcess, spawnProcess } from "../scripts/lib/process-harness.ts";
 import { machineLine, table, writeSection } from "./report.ts";
 
-const RECORD = process.argv.includes("--record");
 const DURATION_S = Number(process.env.BENCH_DURATION ?? 10);
 const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 2);
 const CONNECTIONS = 50;
@@ -171,5 +170,4 @@ of the Node target (static worker ID): ${Math.round(edgeflake.readyMs)} ms (bare
 
 ${table(["case", "req/s", "vs bare", "p99", "server CPU µs/req", "vs bare", "IDs/s", "% of cap", "IDs per server CPU-s", "loop delay p99", "errors"], rows)}`;
 console.log(markdown);
-if (RECORD) writeSection("http", markdown);
-else console.log("(not recorded: run with -- --record to write docs/BENCHMARKS.md)");
+writeSection("http", markdown); // only with --record

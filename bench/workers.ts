@@ -12,7 +12,6 @@ import { createDynamoDbClient } from "../src/lease/dynamodb-client.ts";
 import { createLeaseTable } from "../src/lease/dynamodb-table.ts";
 import { machineLine, table, writeSection } from "./report.ts";
 
-const RECORD = process.argv.includes("--record");
 const SECONDS = Number(process.env.BENCH_DURATION ?? 5);
 const STARTS = 5;
 const CAP_PER_S = 4096 * 1000;
@@ -216,13 +215,12 @@ ${rateTable}
 In workerd \`Date.now()\` only advances across I/O (a timer or a fetch), never during synchronous
 code, so a batch larger than one tick (4,096 IDs) cannot spin for the next millisecond: the
 generator's async path sleeps \`setTimeout(1)\` per tick it needs (\`Clock.yieldTurn\` is left out
-there on purpose). A count=10000 request therefore takes at least 3 ticks' worth of timer turns
-inside the isolate, and one isolate's rate is bounded by ticks reached per second (about 4,096 IDs
+there on purpose). A count=10000 request spans at least 3 ticks, so at least 2 timer waits inside
+the isolate (the wait column), and one isolate's rate is bounded by ticks reached per second (about 4,096 IDs
 per timer turn), plus the per-request cost of the runtime around it. Across isolates the cap is per
 worker ID, and each isolate leases its own.
 
 ${lambdaTable}`;
 console.log(markdown);
-if (RECORD) writeSection("workers", markdown);
-else console.log("(not recorded: run with -- --record to write docs/BENCHMARKS.md)");
+writeSection("workers", markdown); // only with --record
 process.exit(0); // wrangler's proxy may still hold sockets open
