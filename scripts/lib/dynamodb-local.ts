@@ -105,10 +105,12 @@ export class DynamoDbLocal {
     child.stderr?.on("data", keep);
     const killOnExit = () => child.kill("SIGKILL");
     process.once("exit", killOnExit);
+    const guard = orphanGuard(child.pid);
     this.child = child;
     this.exited = new Promise((resolve) => {
       const done = () => {
         process.off("exit", killOnExit);
+        guard?.kill("SIGKILL");
         if (this.child === child) this.child = undefined;
         resolve();
       };
@@ -135,6 +137,21 @@ export class DynamoDbLocal {
     await this.stop("SIGKILL");
     throw new Error(`DynamoDB Local did not answer on ${this.endpoint} in time:\n${this.output}`);
   }
+}
+
+/**
+ * A shell that kills the JVM when this process dies without running its exit handlers (a test
+ * worker killed by its runner): its stdin is a pipe from us, which closes when we die.
+ */
+function orphanGuard(pid: number | undefined): ChildProcess | undefined {
+  if (pid === undefined) return undefined;
+  const guard = spawn("sh", ["-c", `read _ignored; kill -9 ${pid} 2>/dev/null`], {
+    stdio: ["pipe", "ignore", "ignore"],
+  });
+  guard.on("error", () => {}); // no sh: only the exit handler guards
+  guard.unref();
+  (guard.stdin as unknown as { unref?: () => void } | null)?.unref?.();
+  return guard;
 }
 
 /** Whether a DynamoDB API answers a ListTables request (signature unchecked by DynamoDB Local). */

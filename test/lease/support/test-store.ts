@@ -1,6 +1,7 @@
 // The DynamoDB-API server a lease test runs against, chosen by LEASE_TEST_STORE
 // (dynalite | dynamodb-local | both); see README.md, "Testing".
 import type { DynamoDBClient } from "@aws-sdk/client-dynamodb";
+import { NodeHttpHandler } from "@smithy/node-http-handler";
 import { DynamoDbLocal } from "../../../scripts/lib/dynamodb-local.ts";
 import { createDynamoDbClient } from "../../../src/lease/dynamodb-client.ts";
 import { createLeaseTable } from "../../../src/lease/dynamodb-table.ts";
@@ -63,12 +64,18 @@ class LocalDynamo implements TestDynamo {
     return this.server.endpoint;
   }
 
+  /**
+   * The JVM listens with a backlog of 50: in a burst of new connections the rest wait for a SYN
+   * retransmission (1 s, then 3 s), past the production connect timeout of 1 s, so test clients
+   * wait longer to connect (docs/RELIABILITY.md, "Stores").
+   */
   client(handler?: FaultyHandler): DynamoDBClient {
     return createDynamoDbClient({
       region: "us-east-1",
       endpoint: this.endpoint,
       credentials: CREDENTIALS,
-      requestHandler: handler,
+      requestHandler:
+        handler ?? new NodeHttpHandler({ connectionTimeout: 5_000, requestTimeout: 3_000 }),
     });
   }
 
