@@ -1,7 +1,6 @@
 // The DynamoDB-API server a lease test runs against, chosen by LEASE_TEST_STORE
 // (dynalite | dynamodb-local | both); see README.md, "Testing".
 import type { DynamoDBClient } from "@aws-sdk/client-dynamodb";
-import { NodeHttpHandler } from "@smithy/node-http-handler";
 import { DynamoDbLocal } from "../../../scripts/lib/dynamodb-local.ts";
 import { createDynamoDbClient } from "../../../src/lease/dynamodb-client.ts";
 import { createLeaseTable } from "../../../src/lease/dynamodb-table.ts";
@@ -74,8 +73,8 @@ class LocalDynamo implements TestDynamo {
       region: "us-east-1",
       endpoint: this.endpoint,
       credentials: CREDENTIALS,
-      requestHandler:
-        handler ?? new NodeHttpHandler({ connectionTimeout: 5_000, requestTimeout: 3_000 }),
+      // Options, not a NodeHttpHandler: workerd's global setup loads the SDK's browser build.
+      requestHandler: handler ?? { connectionTimeout: 5_000, requestTimeout: 3_000 },
     });
   }
 
