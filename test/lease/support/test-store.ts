@@ -64,9 +64,9 @@ class LocalDynamo implements TestDynamo {
   }
 
   /**
-   * The JVM listens with a backlog of 50: in a burst of new connections the rest wait for a SYN
-   * retransmission (1 s, then 3 s), past the production connect timeout of 1 s, so test clients
-   * wait longer to connect (docs/RELIABILITY.md, "Stores").
+   * The JVM listens with a backlog of 50: in a burst of new connections the rest wait for SYN
+   * retransmissions (after 1, 3, 7, 15 s), past the production connect timeout of 1 s, so test
+   * clients wait longer to connect (docs/RELIABILITY.md, "Stores").
    */
   client(handler?: FaultyHandler): DynamoDBClient {
     return createDynamoDbClient({
@@ -74,7 +74,7 @@ class LocalDynamo implements TestDynamo {
       endpoint: this.endpoint,
       credentials: CREDENTIALS,
       // Options, not a NodeHttpHandler: workerd's global setup loads the SDK's browser build.
-      requestHandler: handler ?? { connectionTimeout: 5_000, requestTimeout: 3_000 },
+      requestHandler: handler ?? { connectionTimeout: 20_000, requestTimeout: 3_000 },
     });
   }
 
