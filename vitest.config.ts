@@ -12,6 +12,7 @@ const SINGLE_STORE_LEASE_TESTS = [
   "test/lease/node-e2e.test.ts",
   "test/lease/protocol.model.test.ts",
   "test/lease/shutdown-load.test.ts",
+  "test/lease/probe-outage.test.ts",
 ];
 const both = process.env.LEASE_TEST_STORE === "both";
 

@@ -1,14 +1,14 @@
+// Shared by tests, chaos runs and benchmarks (scripts/lib may not import from test/).
 import { createServer } from "node:net";
 
-/** A TCP port on 127.0.0.1 that was free a moment ago (the OS picks it; another process may race). */
-export async function freePort(): Promise<number> {
-  return await new Promise((resolve, reject) => {
+/** A free TCP port on `host` (asks the OS for one, then releases it). */
+export function freePort(host = "127.0.0.1"): Promise<number> {
+  return new Promise((resolve, reject) => {
     const server = createServer();
     server.once("error", reject);
-    server.listen(0, "127.0.0.1", () => {
+    server.listen(0, host, () => {
       const address = server.address();
-      const port = typeof address === "object" && address ? address.port : 0;
-      server.close(() => resolve(port));
+      server.close(() => resolve(typeof address === "object" && address ? address.port : 0));
     });
   });
 }

@@ -14,6 +14,8 @@ export const TEST_STORE_KINDS: readonly TestStoreKind[] = ["dynalite", "dynamodb
 export interface TestDynamo {
   readonly kind: TestStoreKind;
   readonly endpoint: string;
+  /** Whether it answers (between `start()` and `stop()`). */
+  readonly running: boolean;
   /** A client for this server; `handler` replaces the HTTP layer (fault injection, counting). */
   client(handler?: FaultyHandler): DynamoDBClient;
   /** Creates a lease table with a fresh name and returns the name. */
@@ -61,6 +63,10 @@ class LocalDynamo implements TestDynamo {
 
   get endpoint(): string {
     return this.server.endpoint;
+  }
+
+  get running(): boolean {
+    return this.server.running;
   }
 
   /**
