@@ -1,6 +1,6 @@
 // The store conformance suite (store-conformance.ts) against every LeaseStore: the in-memory
 // store, and DynamoDbLeaseStore on dynalite and on Amazon's DynamoDB Local (LEASE_TEST_STORE,
-// default both), plus a negative control the suite must reject.
+// default both), plus negative controls the suite must reject.
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { NamespaceMismatchError } from "../../src/lease/errors.ts";
 import { CONFORMANCE_CASES } from "./store-conformance.ts";
