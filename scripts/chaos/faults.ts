@@ -1,0 +1,201 @@
+// The faults a chaos run injects, one top-level function per kind (the `FAULTS` table), and
+// `inject`, which runs one and measures the recovery from it.
+import { CLOCK_CONTROL_PATH } from "../../src/targets/clock-control.ts";
+import type { Incarnation } from "./fleet.ts";
+import type { FaultKind, FaultRecord } from "./report.ts";
+import {
+  type Chaos,
+  capacityOf,
+  describeWorker,
+  fullCapacity,
+  type Group,
+  issuing,
+  pick,
+  recovery,
+  sleep,
+  type Watch,
+} from "./state.ts";
+
+/** What a fault did; `undefined` from a fault means it found no target and did nothing. */
+export interface FaultOutcome {
+  target: string;
+  endedAt: number;
+  detail: Record<string, unknown>;
+  /** Extra wait after recovery before the fault's watches close. */
+  settleMs?: number;
+}
+
+export type Fault = (chaos: Chaos) => Promise<FaultOutcome | undefined>;
+
+/** SIGKILL a holder, alternating between the groups, and restart it at once on the same port. */
+async function kill(chaos: Chaos): Promise<FaultOutcome | undefined> {
+  const { groups, slots } = chaos;
+  const group = groups[chaos.faults.filter((f) => f.kind === "kill").length % groups.length];
+  const slot =
+    pick(chaos, issuing(chaos, group)) ??
+    pick(
+      chaos,
+      slots.filter((s) => s.group === group),
+    );
+  if (!slot) return undefined;
+  const victim = slot.current;
+  const target = `${group?.name}#${slot.index} (pid ${victim.pid}, ${describeWorker(slot)})`;
+  await victim.stop("SIGKILL");
+  const endedAt = Date.now();
+  slot.lastId = new Map();
+  slot.lastWorker = -1;
+  slot.current = chaos.respawn(slot);
+  return { target, endedAt, detail: { restartedPid: slot.current.pid } };
+}
+
+/**
+ * SIGSTOP a holder in the narrow group past its lease's TTL, then SIGCONT. Its lease is read from
+ * the table while it is stopped; a watch then checks it issues nothing under the lost lease.
+ */
+async function pause(chaos: Chaos): Promise<FaultOutcome | undefined> {
+  const { narrow, options } = chaos;
+  const slot = pick(chaos, issuing(chaos, narrow));
+  if (!slot) return undefined;
+  const paused = slot.current;
+  const workerId = slot.lastWorker;
+  const target = `${narrow.name}#${slot.index} (pid ${paused.pid}, worker ${workerId})`;
+  const pausedMs = options.ttlMs + 2_500;
+  paused.child.kill("SIGSTOP");
+  await sleep(250); // let a renewal already on the wire land before reading the lease
+  const before = await narrow.store.get(workerId);
+  await sleep(pausedMs - 250);
+  const during = await narrow.store.get(workerId);
+  const watch: Watch = {
+    incarnation: paused.id,
+    workerId,
+    fenceMs: before?.expiresAt ?? 0,
+    heldByPausedProcess: before?.host?.endsWith(`#${paused.pid}`) ?? false,
+    changedHands: during !== undefined && during.owner !== before?.owner,
+    pausedMs,
+    refusedAfterResume: 0,
+    idsUnderLostLease: 0,
+    idsBelowFence: 0,
+    idsUnderNewLease: 0,
+    closed: false,
+  };
+  chaos.watches.push(watch);
+  paused.child.kill("SIGCONT");
+  // A resumed holder is watched until a second after recovery: later it may lease legitimately again.
+  return { target, endedAt: Date.now(), detail: { pausedMs }, settleMs: 1_000 };
+}
+
+/** Shift one process's wall clock for 3 s through the test-only clock control, then back to 0. */
+function clockShift(sign: 1 | -1): Fault {
+  const kind: FaultKind = sign > 0 ? "clock-forward" : "clock-backward";
+  return async (chaos) => {
+    const candidates =
+      sign < 0 ? issuing(chaos) : chaos.slots.filter((s) => s.current.listening && s.current.alive);
+    const slot = pick(chaos, candidates);
+    if (!slot) return undefined;
+    // The first jump each way is the full 10 s; later ones are random between 2 and 10 s.
+    const first = !chaos.faults.some((f) => f.kind === kind);
+    const offsetMs = sign * (first ? 10_000 : Math.round(2_000 + chaos.random() * 8_000));
+    const target = `${slot.group.name}#${slot.index} (pid ${slot.current.pid}, ${describeWorker(slot)})`;
+    const heldMs = 3_000;
+    await setOffset(slot.current, offsetMs);
+    await sleep(heldMs);
+    await setOffset(slot.current, 0);
+    return { target, endedAt: Date.now(), detail: { offsetMs, heldMs } };
+  };
+}
+
+/** Stop the lease store for 1.5 x TTL and start it again on the same port with the same data. */
+async function storeOutage(chaos: Chaos): Promise<FaultOutcome> {
+  const { store, options } = chaos;
+  const target = store.endpoint;
+  const itemsBefore = await snapshot(chaos.groups);
+  await store.stop();
+  const outageMs = Math.round(options.ttlMs * 1.5);
+  await sleep(outageMs);
+  await store.start();
+  const endedAt = Date.now();
+  const itemsAfter = await snapshot(chaos.groups);
+  const sameData = [...itemsBefore].every(([key, version]) => {
+    const after = itemsAfter.get(key);
+    return after !== undefined && after >= version;
+  });
+  chaos.storeRestarts.push({
+    itemsBefore: itemsBefore.size,
+    itemsAfter: itemsAfter.size,
+    sameData,
+  });
+  return { target, endedAt, detail: { outageMs, sameData, samePort: store.endpoint === target } };
+}
+
+export const FAULTS: Record<FaultKind, Fault> = {
+  kill,
+  pause,
+  "clock-forward": clockShift(1),
+  "clock-backward": clockShift(-1),
+  dynalite: storeOutage,
+};
+
+/** Runs one fault, waits for recovery and books it in `chaos.faults`. */
+export async function inject(chaos: Chaos, kind: FaultKind): Promise<void> {
+  const { groups } = chaos;
+  // Worker IDs issued on just before the fault (a worker ID lost to a previous kill may still
+  // show up in that window, hence the cap at what the group can hold).
+  const capacity = new Map<Group, number>(
+    groups.map((g) => [g, Math.min(capacityOf(g, Date.now() - 1_500), fullCapacity(g))]),
+  );
+  const serving = issuing(chaos);
+  const refusedBefore = serving.reduce((sum, s) => sum + s.refused, 0);
+  const startedAt = Date.now();
+  const outcome = await FAULTS[kind](chaos);
+  if (!outcome) return;
+  const recoveredAfterMs = await recovery(chaos, capacity, outcome.endedAt);
+  if (outcome.settleMs) await sleep(outcome.settleMs);
+  for (const watch of chaos.watches) watch.closed = true;
+  const fault: FaultRecord = {
+    kind,
+    target: outcome.target,
+    atS: Math.round((startedAt - chaos.pullStartedAt) / 100) / 10,
+    durationMs: outcome.endedAt - startedAt,
+    recoveredAfterMs,
+    refused: serving.reduce((sum, s) => sum + s.refused, 0) - refusedBefore,
+    detail: outcome.detail,
+  };
+  chaos.faults.push(fault);
+  chaos.options.log(
+    `${kind.padEnd(14)} ${fault.target}: lasted ${fault.durationMs} ms, recovered ${
+      recoveredAfterMs === null ? "NOT within 30 s" : `${recoveredAfterMs} ms after`
+    }, ${fault.refused} refused; ${JSON.stringify(fault.detail)}; ${groups
+      .map((g) => `${g.name} ${g.ids.count.toLocaleString("en")}`)
+      .join(", ")} IDs`,
+  );
+}
+
+/** Lease items (namespace/worker ID -> version) of every group, retried while the store starts. */
+async function snapshot(groups: Group[]): Promise<Map<string, number>> {
+  const items = new Map<string, number>();
+  for (const group of groups) {
+    for (let attempt = 0; ; attempt++) {
+      try {
+        for (const item of await group.store.list()) {
+          items.set(`${group.namespace}/${item.workerId}`, item.version);
+        }
+        break;
+      } catch (error) {
+        if (attempt >= 20) throw error;
+        await sleep(100);
+      }
+    }
+  }
+  return items;
+}
+
+async function setOffset(incarnation: Incarnation, offsetMs: number): Promise<void> {
+  const response = await fetch(`${incarnation.url}${CLOCK_CONTROL_PATH}`, {
+    method: "POST",
+    body: JSON.stringify({ offsetMs }),
+    signal: AbortSignal.timeout(10_000),
+  });
+  const answer = (await response.json()) as { offsetMs?: number };
+  if (answer.offsetMs !== offsetMs)
+    throw new Error(`clock control refused: ${JSON.stringify(answer)}`);
+}
