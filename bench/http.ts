@@ -3,7 +3,7 @@ import { type ChildProcess, spawn } from "node:child_process";
 import { readFileSync } from "node:fs";
 import { fileURLToPath } from "node:url";
 import autocannon from "autocannon";
-import { freePort } from "../test/support/node-server.ts";
+import { freePort } from "../scripts/lib/free-port.ts";
 import { machineLine, table, writeSection } from "./report.ts";
 
 const DURATION_S = Number(process.env.BENCH_DURATION ?? 10);

@@ -7,7 +7,7 @@ import { createLayout, DEFAULT_EPOCH_MS } from "../../src/core/layout.ts";
 import { createDynamoDbClient } from "../../src/lease/dynamodb-client.ts";
 import { DynamoDbLeaseStore } from "../../src/lease/dynamodb-store.ts";
 import { createLeaseTable } from "../../src/lease/dynamodb-table.ts";
-import { mulberry32 } from "../../test/support/prng.ts";
+import { mulberry32 } from "../lib/prng.ts";
 import { checkGroup, problemsOf } from "./check.ts";
 import { inject } from "./faults.ts";
 import { DynaliteProcess, freePort, Incarnation, type Log, onInterrupt } from "./fleet.ts";
