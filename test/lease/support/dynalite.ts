@@ -2,12 +2,13 @@ import { mkdtempSync, rmSync } from "node:fs";
 import type { AddressInfo } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { Readable } from "node:stream";
 import type { DynamoDBClient } from "@aws-sdk/client-dynamodb";
-import { NodeHttpHandler } from "@smithy/node-http-handler";
 import dynalite from "dynalite";
 import { createDynamoDbClient } from "../../../src/lease/dynamodb-client.ts";
 import { createLeaseTable } from "../../../src/lease/dynamodb-table.ts";
+import { FaultyHandler } from "./faulty-handler.ts";
+
+export { FaultyHandler };
 
 export const CREDENTIALS = { accessKeyId: "local", secretAccessKey: "local" };
 
@@ -16,6 +17,7 @@ export const CREDENTIALS = { accessKeyId: "local", secretAccessKey: "local" };
  * so a server that a test stops and restarts (an outage) keeps its data in a temporary directory.
  */
 export class Dynalite {
+  readonly kind = "dynalite";
   readonly server: ReturnType<typeof dynalite>;
   readonly path: string | undefined;
   port = 0;
@@ -85,53 +87,4 @@ export async function startDynalite(restartable = false): Promise<Dynalite> {
   const db = new Dynalite(restartable);
   await db.start(0);
   return db;
-}
-
-type HandleArgs = Parameters<NodeHttpHandler["handle"]>;
-type HandleResult = Awaited<ReturnType<NodeHttpHandler["handle"]>>;
-
-/**
- * The client's HTTP layer with a counter and fault injection: `throttleNext` answers that many
- * requests with DynamoDB's throttling error instead of sending them.
- */
-export class FaultyHandler {
-  private readonly inner = new NodeHttpHandler();
-  /** `X-Amz-Target` of every request (e.g. `DynamoDB_20120810.UpdateItem`), sent or faulted. */
-  readonly requests: string[] = [];
-  throttleNext = 0;
-  throttled = 0;
-
-  async handle(request: HandleArgs[0], options?: HandleArgs[1]): Promise<HandleResult> {
-    this.requests.push(String(request.headers["x-amz-target"] ?? "").replace(/^.*\./, ""));
-    if (this.throttleNext > 0) {
-      this.throttleNext--;
-      this.throttled++;
-      const body = JSON.stringify({
-        __type: "com.amazonaws.dynamodb.v20120810#ProvisionedThroughputExceededException",
-        message: "The level of configured provisioned throughput for the table was exceeded.",
-      });
-      return {
-        response: {
-          statusCode: 400,
-          reason: "Bad Request",
-          headers: {
-            "content-type": "application/x-amz-json-1.0",
-            "x-amzn-requestid": "injected",
-          },
-          body: Readable.from([Buffer.from(body)]),
-        },
-      } as unknown as HandleResult;
-    }
-    return this.inner.handle(request, options);
-  }
-
-  updateHttpClientConfig(): void {}
-
-  httpHandlerConfigs(): Record<string, never> {
-    return {};
-  }
-
-  destroy(): void {
-    this.inner.destroy();
-  }
 }
