@@ -1,10 +1,11 @@
 // The checks once the driver stopped: every group's IDs merged per worker ID (duplicates, one run
 // per tenure), plus the order and fence counts booked while pulling, as report entries and problems.
-import type { Incarnation } from "./fleet.ts";
-import type { GroupReport, PauseCheck } from "./report.ts";
-import type { Group } from "./state.ts";
 
-export function checkGroup(group: Group, incarnations: Incarnation[]): GroupReport {
+import type { ChaosReport, GroupReport, PauseCheck } from "./report.ts";
+import type { Member } from "./runtimes.ts";
+import type { Chaos, Group } from "./state.ts";
+
+function checkGroup(group: Group, incarnations: Member[]): GroupReport {
   const { duplicates, samples, workers: merged } = group.ids.check();
   const workers = merged.map((w) => ({
     workerId: w.workerId,
@@ -38,7 +39,7 @@ export function checkGroup(group: Group, incarnations: Incarnation[]): GroupRepo
 }
 
 /** What makes a run fail (exit code 1); empty when it passed. */
-export function problemsOf(
+function problemsOf(
   groups: GroupReport[],
   outOfOrder: number,
   pauseChecks: PauseCheck[],
@@ -62,4 +63,47 @@ export function problemsOf(
     }
   }
   return problems;
+}
+
+/** Checks every ID and builds the report (run.ts prints nothing itself). */
+export function report(chaos: Chaos, members: Member[], pullMs: number): ChaosReport {
+  const { options, counters } = chaos;
+  const pauseChecks = chaos.watches.map(({ incarnation: _, closed: __, ...check }) => check);
+  options.log("checking every ID ...");
+  const checkStartedAt = Date.now();
+  const groups = chaos.groups.map((group) => checkGroup(group, members));
+  const checkMs = Date.now() - checkStartedAt;
+  const totalIds = groups.reduce((sum, g) => sum + g.ids, 0);
+  const problems = problemsOf(groups, counters.outOfOrder, pauseChecks);
+  const freezes = { node: 0, workers: 0, lambda: 0 };
+  for (const check of pauseChecks) freezes[check.runtime]++;
+  return {
+    mode: options.mode,
+    seed: options.seed,
+    runtimes: options.runtimes,
+    store: options.store,
+    idsByRuntime: chaos.idsByRuntime,
+    freezes,
+    ttlMs: options.ttlMs,
+    batch: options.batch,
+    processes: chaos.slots.length,
+    incarnations: members.length,
+    pullMs,
+    idsPerSecond: Math.round((totalIds / pullMs) * 1000),
+    checkMs,
+    driverRssMb: Math.round(process.memoryUsage().rss / 2 ** 20),
+    totalIds,
+    duplicates: groups.reduce((sum, g) => sum + g.duplicates, 0),
+    outOfOrder: counters.outOfOrder,
+    refused: counters.refused,
+    refusedByReason: chaos.refusedByReason,
+    connectionErrors: counters.connectionErrors,
+    otherErrors: counters.otherErrors,
+    groups,
+    faults: chaos.faults,
+    pauseChecks,
+    storeRestarts: chaos.storeRestarts,
+    ok: problems.length === 0,
+    problems,
+  };
 }

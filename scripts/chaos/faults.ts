@@ -1,8 +1,8 @@
 // The faults a chaos run injects, one top-level function per kind (the `FAULTS` table), and
 // `inject`, which runs one and measures the recovery from it.
 import { CLOCK_CONTROL_PATH } from "../../src/targets/clock-control.ts";
-import type { Incarnation } from "./fleet.ts";
 import type { FaultKind, FaultRecord } from "./report.ts";
+import type { Member, Runtime } from "./runtimes.ts";
 import {
   type Chaos,
   capacityOf,
@@ -12,6 +12,7 @@ import {
   issuing,
   pick,
   recovery,
+  type Slot,
   sleep,
   type Watch,
 } from "./state.ts";
@@ -23,42 +24,84 @@ export interface FaultOutcome {
   detail: Record<string, unknown>;
   /** Extra wait after recovery before the fault's watches close. */
   settleMs?: number;
+  /** The target's runtime. */
+  runtime?: Runtime;
 }
 
-export type Fault = (chaos: Chaos) => Promise<FaultOutcome | undefined>;
+/** One fault; `runtime` narrows its target to that runtime's processes (any when absent). */
+export type Fault = (chaos: Chaos, runtime?: Runtime) => Promise<FaultOutcome | undefined>;
 
-/** SIGKILL a holder, alternating between the groups, and restart it at once on the same port. */
-async function kill(chaos: Chaos): Promise<FaultOutcome | undefined> {
-  const { groups, slots } = chaos;
-  const group = groups[chaos.faults.filter((f) => f.kind === "kill").length % groups.length];
-  const slot =
-    pick(chaos, issuing(chaos, group)) ??
-    pick(
-      chaos,
-      slots.filter((s) => s.group === group),
-    );
-  if (!slot) return undefined;
-  const victim = slot.current;
-  const target = `${group?.name}#${slot.index} (pid ${victim.pid}, ${describeWorker(slot)})`;
-  await victim.stop("SIGKILL");
-  const endedAt = Date.now();
+const of = (runtime: Runtime | undefined) => (slot: Slot) => !runtime || slot.runtime === runtime;
+
+function name(slot: Slot): string {
+  return `${slot.group.name}#${slot.index} ${slot.runtime} (pid ${slot.current.pid}, ${describeWorker(slot)})`;
+}
+
+/** Ends a slot's process with `signal` (waiting for it to exit) and starts it again at once. */
+async function restart(chaos: Chaos, slot: Slot, signal: NodeJS.Signals) {
+  const startedAt = Date.now();
+  const exitCode = await slot.current.stop(signal);
+  const stoppedMs = Date.now() - startedAt;
   slot.lastId = new Map();
   slot.lastWorker = -1;
   slot.current = chaos.respawn(slot);
-  return { target, endedAt, detail: { restartedPid: slot.current.pid } };
+  return { endedAt: Date.now(), detail: { exitCode, stoppedMs, restartedPid: slot.current.pid } };
+}
+
+/** SIGKILL a holder, alternating between the groups, and restart it at once on the same port. */
+async function kill(chaos: Chaos, runtime?: Runtime): Promise<FaultOutcome | undefined> {
+  const candidates = chaos.slots.filter(of(runtime));
+  const groups = chaos.groups.filter((g) => candidates.some((s) => s.group === g));
+  const kills = chaos.faults.filter(
+    (f) => f.kind === "kill" && (!runtime || f.runtime === runtime),
+  );
+  const group = groups[kills.length % groups.length];
+  const slot =
+    pick(chaos, issuing(chaos, group).filter(of(runtime))) ??
+    pick(
+      chaos,
+      candidates.filter((s) => s.group === group),
+    );
+  if (!slot) return undefined;
+  const target = name(slot);
+  const { endedAt, detail } = await restart(chaos, slot, "SIGKILL");
+  return { target, endedAt, detail: { restartedPid: detail.restartedPid }, runtime: slot.runtime };
+}
+
+/** SIGTERM a Node holder: it releases its lease on the way out; restart it on the same port. */
+async function term(chaos: Chaos): Promise<FaultOutcome | undefined> {
+  const slot = pick(chaos, issuing(chaos).filter(of("node")));
+  if (!slot) return undefined;
+  const target = name(slot);
+  return { target, ...(await restart(chaos, slot, "SIGTERM")), runtime: "node" };
+}
+
+/** An issuing slot of `runtime` in the narrow group, waiting up to three TTLs for one. */
+async function holderOf(chaos: Chaos, runtime: Runtime | undefined): Promise<Slot | undefined> {
+  const deadline = Date.now() + 3 * chaos.options.ttlMs;
+  for (;;) {
+    const slot = pick(chaos, issuing(chaos, chaos.narrow).filter(of(runtime)));
+    if (slot || Date.now() > deadline) return slot;
+    await sleep(100);
+  }
+}
+
+/** Whether the lease's `host` names `member` (Node and Lambda put the pid in it). */
+function heldBy(chaos: Chaos, member: Member, host: string | undefined): boolean {
+  return !!host && (host.endsWith(`#${member.pid}`) || !!chaos.hosts.get(member.id)?.has(host));
 }
 
 /**
  * SIGSTOP a holder in the narrow group past its lease's TTL, then SIGCONT. Its lease is read from
  * the table while it is stopped; a watch then checks it issues nothing under the lost lease.
  */
-async function pause(chaos: Chaos): Promise<FaultOutcome | undefined> {
+async function pause(chaos: Chaos, runtime?: Runtime): Promise<FaultOutcome | undefined> {
   const { narrow, options } = chaos;
-  const slot = pick(chaos, issuing(chaos, narrow));
+  const slot = await holderOf(chaos, runtime);
   if (!slot) return undefined;
   const paused = slot.current;
   const workerId = slot.lastWorker;
-  const target = `${narrow.name}#${slot.index} (pid ${paused.pid}, worker ${workerId})`;
+  const target = `${narrow.name}#${slot.index} ${slot.runtime} (pid ${paused.pid}, worker ${workerId})`;
   const pausedMs = options.ttlMs + 2_500;
   paused.child.kill("SIGSTOP");
   await sleep(250); // let a renewal already on the wire land before reading the lease
@@ -67,9 +110,10 @@ async function pause(chaos: Chaos): Promise<FaultOutcome | undefined> {
   const during = await narrow.store.get(workerId);
   const watch: Watch = {
     incarnation: paused.id,
+    runtime: slot.runtime,
     workerId,
     fenceMs: before?.expiresAt ?? 0,
-    heldByPausedProcess: before?.host?.endsWith(`#${paused.pid}`) ?? false,
+    heldByPausedProcess: heldBy(chaos, paused, before?.host),
     changedHands: during !== undefined && during.owner !== before?.owner,
     pausedMs,
     refusedAfterResume: 0,
@@ -81,7 +125,8 @@ async function pause(chaos: Chaos): Promise<FaultOutcome | undefined> {
   chaos.watches.push(watch);
   paused.child.kill("SIGCONT");
   // A resumed holder is watched until a second after recovery: later it may lease legitimately again.
-  return { target, endedAt: Date.now(), detail: { pausedMs }, settleMs: 1_000 };
+  const detail = { pausedMs };
+  return { target, endedAt: Date.now(), detail, settleMs: 1_000, runtime: slot.runtime };
 }
 
 /** Shift one process's wall clock for 3 s through the test-only clock control, then back to 0. */
@@ -95,12 +140,12 @@ function clockShift(sign: 1 | -1): Fault {
     // The first jump each way is the full 10 s; later ones are random between 2 and 10 s.
     const first = !chaos.faults.some((f) => f.kind === kind);
     const offsetMs = sign * (first ? 10_000 : Math.round(2_000 + chaos.random() * 8_000));
-    const target = `${slot.group.name}#${slot.index} (pid ${slot.current.pid}, ${describeWorker(slot)})`;
+    const target = name(slot);
     const heldMs = 3_000;
     await setOffset(slot.current, offsetMs);
     await sleep(heldMs);
     await setOffset(slot.current, 0);
-    return { target, endedAt: Date.now(), detail: { offsetMs, heldMs } };
+    return { target, endedAt: Date.now(), detail: { offsetMs, heldMs }, runtime: "node" };
   };
 }
 
@@ -130,13 +175,21 @@ async function storeOutage(chaos: Chaos): Promise<FaultOutcome> {
 export const FAULTS: Record<FaultKind, Fault> = {
   kill,
   pause,
+  term,
   "clock-forward": clockShift(1),
   "clock-backward": clockShift(-1),
   dynalite: storeOutage,
+  "dynamodb-local": storeOutage,
 };
 
+/** One entry of a fault sequence: a kind, and for some the runtime of its target. */
+export interface Step {
+  kind: FaultKind;
+  runtime?: Runtime;
+}
+
 /** Runs one fault, waits for recovery and books it in `chaos.faults`. */
-export async function inject(chaos: Chaos, kind: FaultKind): Promise<void> {
+export async function inject(chaos: Chaos, { kind, runtime }: Step): Promise<void> {
   const { groups } = chaos;
   // Worker IDs issued on just before the fault (a worker ID lost to a previous kill may still
   // show up in that window, hence the cap at what the group can hold).
@@ -146,13 +199,14 @@ export async function inject(chaos: Chaos, kind: FaultKind): Promise<void> {
   const serving = issuing(chaos);
   const refusedBefore = serving.reduce((sum, s) => sum + s.refused, 0);
   const startedAt = Date.now();
-  const outcome = await FAULTS[kind](chaos);
+  const outcome = await FAULTS[kind](chaos, runtime);
   if (!outcome) return;
   const recoveredAfterMs = await recovery(chaos, capacity, outcome.endedAt);
   if (outcome.settleMs) await sleep(outcome.settleMs);
   for (const watch of chaos.watches) watch.closed = true;
   const fault: FaultRecord = {
     kind,
+    ...(outcome.runtime ? { runtime: outcome.runtime } : {}),
     target: outcome.target,
     atS: Math.round((startedAt - chaos.pullStartedAt) / 100) / 10,
     durationMs: outcome.endedAt - startedAt,
@@ -189,7 +243,7 @@ async function snapshot(groups: Group[]): Promise<Map<string, number>> {
   return items;
 }
 
-async function setOffset(incarnation: Incarnation, offsetMs: number): Promise<void> {
+async function setOffset(incarnation: Member, offsetMs: number): Promise<void> {
   const response = await fetch(`${incarnation.url}${CLOCK_CONTROL_PATH}`, {
     method: "POST",
     body: JSON.stringify({ offsetMs }),

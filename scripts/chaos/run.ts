@@ -1,6 +1,7 @@
-// The chaos run: Node servers leasing from one dynalite table, a driver pulling IDs from every one of
-// them, faults (faults.ts) injected meanwhile, then every received ID checked (check.ts).
-import { mkdtempSync, rmSync } from "node:fs";
+// The chaos run: Node servers (and, with --runtimes, Workers in workerd and Lambda environments)
+// leasing from one table, a driver pulling IDs from every one of them, faults (faults.ts) injected
+// meanwhile, then every received ID checked (check.ts).
+import { mkdirSync, mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { createLayout, DEFAULT_EPOCH_MS } from "../../src/core/layout.ts";
@@ -8,11 +9,12 @@ import { createDynamoDbClient } from "../../src/lease/dynamodb-client.ts";
 import { DynamoDbLeaseStore } from "../../src/lease/dynamodb-store.ts";
 import { createLeaseTable } from "../../src/lease/dynamodb-table.ts";
 import { mulberry32 } from "../lib/prng.ts";
-import { checkGroup, problemsOf } from "./check.ts";
-import { inject } from "./faults.ts";
-import { DynaliteProcess, freePort, Incarnation, type Log, onInterrupt } from "./fleet.ts";
+import { report } from "./check.ts";
+import { inject, type Step } from "./faults.ts";
+import { freePort, Incarnation, type Log, onInterrupt } from "./fleet.ts";
 import { IdLog } from "./id-log.ts";
-import type { ChaosOptions, ChaosReport, FaultKind, GroupSpec } from "./report.ts";
+import type { ChaosOptions, ChaosReport, GroupSpec } from "./report.ts";
+import { buildWorker, LambdaMember, type Member, type Runtime, WorkersMember } from "./runtimes.ts";
 import {
   type Chaos,
   capacityOf,
@@ -22,29 +24,63 @@ import {
   type Slot,
   sleep,
 } from "./state.ts";
+import { createStore } from "./stores.ts";
 
 const TABLE = "chaos-leases";
+
 /** One round of faults; rounds repeat until the minimum of rounds and of IDs is reached. */
-const SEQUENCE: FaultKind[] = [
-  "kill",
-  "pause",
-  "clock-forward",
-  "clock-backward",
-  "dynalite",
-  "kill",
-];
+export function sequenceOf(options: ChaosOptions): Step[] {
+  const store: Step = { kind: options.store };
+  const others = options.runtimes.filter((r) => r !== "node");
+  if (others.length === 0) {
+    return [
+      { kind: "kill" },
+      { kind: "pause" },
+      { kind: "clock-forward" },
+      { kind: "clock-backward" },
+      store,
+      { kind: "kill" },
+    ];
+  }
+  // Every runtime frozen first (quick mode must freeze each), then the kills and the rest.
+  const freezes: Step[] = [...others, "node" as const].map((runtime) => ({
+    kind: "pause",
+    runtime,
+  }));
+  const kills: Step[] = others.map((runtime) => ({ kind: "kill", runtime }));
+  const node: Step[] = [
+    { kind: "term" },
+    { kind: "clock-backward" },
+    store,
+    { kind: "kill", runtime: "node" },
+  ];
+  // Quick: the Node-only clock and kill faults are left to the Node-only quick run.
+  if (options.mode === "quick") return [...freezes, ...kills, { kind: "term" }, store];
+  return [
+    { kind: "kill", runtime: "node" },
+    ...freezes,
+    { kind: "clock-forward" },
+    ...kills,
+    ...node,
+  ];
+}
 
 /** Runs the chaos scenario; always stops every process it started. */
 export async function runChaos(options: ChaosOptions): Promise<ChaosReport> {
   const dir = mkdtempSync(join(tmpdir(), "edgeflake-chaos-"));
   const removeDir = () => rmSync(dir, { recursive: true, force: true });
   onInterrupt.add(removeDir);
-  const store = new DynaliteProcess(dir);
-  const incarnations: Incarnation[] = [];
+  mkdirSync(join(dir, "store"));
+  const store = createStore(options.store, join(dir, "store"));
+  const members: Member[] = [];
   let client: ReturnType<typeof createDynamoDbClient> | undefined;
   let chaos: Chaos | undefined;
   try {
-    await store.start();
+    const needsWorker = options.groups.some((g) => (g.workers ?? 0) > 0);
+    const [bundle] = await Promise.all([
+      needsWorker ? buildWorker(join(dir, "worker")) : undefined,
+      store.start(),
+    ]);
     client = createDynamoDbClient({
       region: "us-east-1",
       endpoint: store.endpoint,
@@ -63,6 +99,8 @@ export async function runChaos(options: ChaosOptions): Promise<ChaosReport> {
       faults: [],
       watches: [],
       storeRestarts: [],
+      hosts: new Map(),
+      idsByRuntime: { node: 0, workers: 0, lambda: 0 },
       refusedByReason: {},
       counters: { refused: 0, connectionErrors: 0, otherErrors: 0, outOfOrder: 0 },
       pulling: true,
@@ -70,7 +108,7 @@ export async function runChaos(options: ChaosOptions): Promise<ChaosReport> {
       respawn: (slot) => spawnInto(slot),
     };
     chaos = run;
-    const spawnInto = (slot: Slot): Incarnation => {
+    const spawnInto = (slot: Slot): Member => {
       const env = {
         LEASE_TABLE: TABLE,
         DYNAMODB_ENDPOINT: store.endpoint,
@@ -78,40 +116,57 @@ export async function runChaos(options: ChaosOptions): Promise<ChaosReport> {
         LEASE_NAMESPACE: slot.group.namespace,
         LAYOUT: slot.group.layout,
         MAX_BATCH: String(options.batch),
-        CLOCK_CONTROL: "unsafe-test-only",
       };
-      const onLog = (incarnation: Incarnation, log: Log) => onLeaseLog(run, incarnation, log);
-      const incarnation = new Incarnation(incarnations.length, slot.index, slot.port, env, onLog);
-      incarnations.push(incarnation);
-      return incarnation;
-    };
-    for (const group of groups) {
-      for (let i = 0; i < group.processes; i++) {
-        const slot = newSlot(run.slots.length, group, await freePort());
-        run.slots.push(slot);
-        slot.current = spawnInto(slot);
+      const id = members.length;
+      const onLog = (member: Member, log: Log) => onLeaseLog(run, member, log);
+      let member: Member;
+      if (slot.runtime === "workers") {
+        member = new WorkersMember(id, slot.index, slot.port, bundle as string, env, onLog);
+      } else if (slot.runtime === "lambda") {
+        member = new LambdaMember(id, slot.index, slot.port, env, onLog);
+      } else {
+        const nodeEnv = { ...env, CLOCK_CONTROL: "unsafe-test-only" };
+        member = new Incarnation(id, slot.index, slot.port, nodeEnv, onLog);
       }
+      members.push(member);
+      return member;
+    };
+    // Workers and Lambda first: they lease lazily, so they hold worker IDs before the Node servers
+    // (which lease at start) take the rest, and every runtime has a holder to freeze.
+    const pullers: Promise<void>[] = [];
+    run.pullStartedAt = Date.now();
+    for (const lazy of [true, false]) {
+      const started: Slot[] = [];
+      for (const group of groups) {
+        for (const runtime of runtimesOf(group)) {
+          if ((runtime !== "node") !== lazy) continue;
+          const slot = newSlot(run.slots.length, group, runtime, await freePort());
+          run.slots.push(slot);
+          slot.current = spawnInto(slot);
+          started.push(slot);
+          pullers.push(pull(run, slot));
+        }
+      }
+      if (lazy) await firstIds(started, 60_000);
     }
     options.log(
-      `started dynalite on ${store.endpoint} and ${run.slots.length} servers: ${groups
+      `started ${store.name} on ${store.endpoint} and ${run.slots.length} servers: ${groups
         .map(
           (g) =>
-            `${g.processes} in "${g.namespace}" (${g.layout}, ${g.layoutSpec.maxWorkerId + 1} worker IDs)`,
+            `${g.processes} in "${g.namespace}" (${describeRuntimes(g)}; ${g.layout}, ${g.layoutSpec.maxWorkerId + 1} worker IDs)`,
         )
         .join(", ")}; lease TTL ${options.ttlMs} ms`,
     );
-
-    run.pullStartedAt = Date.now();
-    const pullers = run.slots.map((slot) => pull(run, slot));
     await allIssuing(run, 90_000);
     await sleep(1_000);
 
     const faultDeadline = Date.now() + options.maxFaultPhaseMs;
     const total = () => groups.reduce((sum, g) => sum + g.ids.count, 0);
+    const sequence = sequenceOf(options);
     for (let round = 0; round < options.rounds || total() < options.minIds; round++) {
-      for (const kind of SEQUENCE) {
+      for (const step of sequence) {
         if (Date.now() > faultDeadline) break;
-        await inject(run, kind);
+        await inject(run, step);
         await sleep(500);
       }
       if (Date.now() > faultDeadline) break;
@@ -121,15 +176,33 @@ export async function runChaos(options: ChaosOptions): Promise<ChaosReport> {
     run.pulling = false;
     const pullMs = Date.now() - run.pullStartedAt;
     await Promise.all(pullers);
-    return report(run, incarnations, pullMs);
+    return report(run, members, pullMs);
   } finally {
     if (chaos) chaos.pulling = false;
-    await Promise.all(incarnations.map((i) => i.stop("SIGKILL")));
+    await Promise.all(members.map((m) => m.stop("SIGKILL")));
     client?.destroy();
-    await store.stop();
+    await store.dispose();
     removeDir();
     onInterrupt.delete(removeDir);
   }
+}
+
+/** The runtime of each of a group's processes: Workers, then Lambda, then Node. */
+function runtimesOf(spec: GroupSpec): Runtime[] {
+  const workers = spec.workers ?? 0;
+  const lambda = spec.lambda ?? 0;
+  const node = spec.processes - workers - lambda;
+  return [
+    ...Array<Runtime>(workers).fill("workers"),
+    ...Array<Runtime>(lambda).fill("lambda"),
+    ...Array<Runtime>(node).fill("node"),
+  ];
+}
+
+function describeRuntimes(spec: GroupSpec): string {
+  const counts = new Map<Runtime, number>();
+  for (const runtime of runtimesOf(spec)) counts.set(runtime, (counts.get(runtime) ?? 0) + 1);
+  return [...counts].map(([runtime, n]) => `${n} ${runtime}`).join(", ");
 }
 
 function createGroup(spec: GroupSpec, client: ReturnType<typeof createDynamoDbClient>): Group {
@@ -148,12 +221,13 @@ function createGroup(spec: GroupSpec, client: ReturnType<typeof createDynamoDbCl
   };
 }
 
-function newSlot(index: number, group: Group, port: number): Slot {
+function newSlot(index: number, group: Group, runtime: Runtime, port: number): Slot {
   return {
     index,
     group,
+    runtime,
     port,
-    current: undefined as unknown as Incarnation, // set right after, by the first spawn
+    current: undefined as unknown as Member, // set right after, by the first spawn
     lastId: new Map(),
     lastWorker: -1,
     lastIssuedAt: 0,
@@ -168,20 +242,37 @@ function narrowest(groups: Group[]): Group {
 }
 
 /** Acquisitions (who took which worker ID from whom) and takeovers, from the processes' logs. */
-function onLeaseLog(chaos: Chaos, incarnation: Incarnation, log: Log): void {
-  const group = chaos.slots[incarnation.slot]?.group;
+function onLeaseLog(chaos: Chaos, member: Member, log: Log): void {
+  const group = chaos.slots[member.slot]?.group;
   if (!group) return;
   if (log.msg === "acquired worker-ID lease") {
     const workerId = Number(log.workerId);
     const previous = group.lastAcquirer.get(workerId);
     group.acquisitions++;
     group.acquisitionsByWorker.set(workerId, (group.acquisitionsByWorker.get(workerId) ?? 0) + 1);
-    for (const watch of chaos.watches)
-      if (watch.incarnation === incarnation.id) watch.closed = true;
-    if (previous !== undefined && previous !== incarnation.id) group.handovers++;
-    group.lastAcquirer.set(workerId, incarnation.id);
+    for (const watch of chaos.watches) if (watch.incarnation === member.id) watch.closed = true;
+    if (previous !== undefined && previous !== member.id) group.handovers++;
+    group.lastAcquirer.set(workerId, member.id);
+    // The holder's name as stored (a Worker's is random): a pause checks whom the lease names.
+    void group.store.get(workerId).then(
+      (lease) => {
+        if (!lease?.host) return;
+        const hosts = chaos.hosts.get(member.id) ?? new Set<string>();
+        chaos.hosts.set(member.id, hosts.add(lease.host));
+      },
+      () => undefined,
+    );
   } else if (String(log.msg).includes("taken over")) {
     group.takenOver++;
+  }
+}
+
+/** Waits until each slot issued at least once. */
+async function firstIds(slots: Slot[], timeoutMs: number): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (!slots.every((s) => s.lastIssuedAt > 0)) {
+    if (Date.now() > deadline) throw new Error(`Workers and Lambda not issuing in ${timeoutMs} ms`);
+    await sleep(50);
   }
 }
 
@@ -194,40 +285,4 @@ async function allIssuing(chaos: Chaos, timeoutMs: number): Promise<void> {
     await sleep(50);
   }
   chaos.options.log(`all groups issuing after ${Date.now() - startedAt} ms`);
-}
-
-function report(chaos: Chaos, incarnations: Incarnation[], pullMs: number): ChaosReport {
-  const { options, counters } = chaos;
-  const pauseChecks = chaos.watches.map(({ incarnation: _, closed: __, ...check }) => check);
-  options.log("checking every ID ...");
-  const checkStartedAt = Date.now();
-  const groups = chaos.groups.map((group) => checkGroup(group, incarnations));
-  const checkMs = Date.now() - checkStartedAt;
-  const totalIds = groups.reduce((sum, g) => sum + g.ids, 0);
-  const problems = problemsOf(groups, counters.outOfOrder, pauseChecks);
-  return {
-    mode: options.mode,
-    seed: options.seed,
-    ttlMs: options.ttlMs,
-    batch: options.batch,
-    processes: chaos.slots.length,
-    incarnations: incarnations.length,
-    pullMs,
-    idsPerSecond: Math.round((totalIds / pullMs) * 1000),
-    checkMs,
-    driverRssMb: Math.round(process.memoryUsage().rss / 2 ** 20),
-    totalIds,
-    duplicates: groups.reduce((sum, g) => sum + g.duplicates, 0),
-    outOfOrder: counters.outOfOrder,
-    refused: counters.refused,
-    refusedByReason: chaos.refusedByReason,
-    connectionErrors: counters.connectionErrors,
-    otherErrors: counters.otherErrors,
-    groups,
-    faults: chaos.faults,
-    pauseChecks,
-    dynaliteRestarts: chaos.storeRestarts,
-    ok: problems.length === 0,
-    problems,
-  };
 }

@@ -3,9 +3,9 @@
 import { decodeId } from "../../src/core/decode.ts";
 import type { Layout } from "../../src/core/layout.ts";
 import type { DynamoDbLeaseStore } from "../../src/lease/dynamodb-store.ts";
-import type { Incarnation } from "./fleet.ts";
 import type { IdLog } from "./id-log.ts";
 import type { ChaosOptions, ChaosReport, FaultRecord, GroupSpec, PauseCheck } from "./report.ts";
+import type { Member, Runtime } from "./runtimes.ts";
 
 export interface Group extends GroupSpec {
   layoutSpec: Layout;
@@ -31,8 +31,9 @@ export interface Watch extends PauseCheck {
 export interface Slot {
   index: number;
   group: Group;
+  runtime: Runtime;
   port: number;
-  current: Incarnation;
+  current: Member;
   /** Per incarnation: last ID per worker ID, for the order check. */
   lastId: Map<number, bigint>;
   lastWorker: number;
@@ -42,9 +43,13 @@ export interface Slot {
 
 /** A lease store in its own process that a fault can stop and start again (same port, same data). */
 export interface StoreProcess {
+  readonly name: "dynalite" | "dynamodb-local";
   readonly endpoint: string;
   start(): Promise<void>;
+  /** An outage: the process ends (dynalite closes, DynamoDB Local is SIGKILLed). */
   stop(): Promise<void>;
+  /** Stops for good and removes its data. */
+  dispose(): Promise<void>;
 }
 
 export interface Chaos {
@@ -57,13 +62,16 @@ export interface Chaos {
   narrow: Group;
   faults: FaultRecord[];
   watches: Watch[];
-  storeRestarts: ChaosReport["dynaliteRestarts"];
+  storeRestarts: ChaosReport["storeRestarts"];
+  /** Member incarnation -> the lease `host` names it wrote (a Worker's is `isolate-<random>`). */
+  hosts: Map<number, Set<string>>;
+  idsByRuntime: Record<Runtime, number>;
   refusedByReason: Record<string, number>;
   counters: { refused: number; connectionErrors: number; otherErrors: number; outOfOrder: number };
   pulling: boolean;
   pullStartedAt: number;
   /** Replaces a slot's (dead) process with a new incarnation on the same port. */
-  respawn(slot: Slot): Incarnation;
+  respawn(slot: Slot): Member;
 }
 
 export const sleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));
@@ -98,12 +106,12 @@ export function fullCapacity(group: Group): number {
   return Math.min(group.processes, group.layoutSpec.maxWorkerId + 1);
 }
 
-function openWatch(chaos: Chaos, incarnation: Incarnation): Watch | undefined {
+function openWatch(chaos: Chaos, incarnation: Member): Watch | undefined {
   return chaos.watches.find((w) => w.incarnation === incarnation.id && !w.closed);
 }
 
 /** Books one answer's IDs (one decimal ID a line): order, tenure and fence bookkeeping. */
-export function record(chaos: Chaos, slot: Slot, incarnation: Incarnation, body: string): void {
+export function record(chaos: Chaos, slot: Slot, incarnation: Member, body: string): void {
   const at = Date.now();
   const group = slot.group;
   const watch = openWatch(chaos, incarnation);
@@ -115,6 +123,7 @@ export function record(chaos: Chaos, slot: Slot, incarnation: Incarnation, body:
       const id = BigInt(body.slice(start, end));
       const { workerId, timestamp } = decodeId(id, group.layoutSpec);
       group.ids.add(workerId, incarnation.id, id);
+      chaos.idsByRuntime[slot.runtime]++;
       const last = slot.lastId.get(workerId);
       if (last !== undefined && id <= last) {
         chaos.counters.outOfOrder++;

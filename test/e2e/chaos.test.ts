@@ -1,59 +1,16 @@
 // `npm run chaos -- --quick` inside `npm test`: 8 Node servers, one dynalite lease table, every
 // fault kind injected; no duplicate, every fault really happened and was recovered from.
-import { spawn } from "node:child_process";
-import { mkdtempSync, readFileSync, rmSync } from "node:fs";
-import { tmpdir } from "node:os";
-import { join } from "node:path";
-import { fileURLToPath } from "node:url";
-import { afterAll, describe, expect, it } from "vitest";
-import type { ChaosReport } from "../../scripts/chaos/report.ts";
+import { describe, expect, it } from "vitest";
+import { runQuick } from "./chaos-quick.ts";
 
-const SCRIPT = fileURLToPath(new URL("../../scripts/chaos.ts", import.meta.url));
-const ROOT = fileURLToPath(new URL("../..", import.meta.url));
 const BUDGET_MS = 180_000;
-
-const dir = mkdtempSync(join(tmpdir(), "edgeflake-chaos-test-"));
-afterAll(() => rmSync(dir, { recursive: true, force: true }));
-
-/** Runs the quick chaos mode in its own process group, so a timeout stops every server it started. */
-function runQuick(): Promise<{ code: number | null; output: string; report: ChaosReport }> {
-  const reportPath = join(dir, "report.json");
-  return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, [SCRIPT, "--quick", "--report", reportPath], {
-      cwd: ROOT,
-      env: { PATH: process.env.PATH ?? "" },
-      stdio: ["ignore", "pipe", "pipe"],
-      detached: true,
-    });
-    let output = "";
-    child.stdout?.on("data", (chunk: Buffer) => {
-      output += chunk.toString();
-    });
-    child.stderr?.on("data", (chunk: Buffer) => {
-      output += chunk.toString();
-    });
-    const timer = setTimeout(() => {
-      if (child.pid) process.kill(-child.pid, "SIGKILL");
-      reject(new Error(`chaos --quick took over ${BUDGET_MS} ms:\n${output}`));
-    }, BUDGET_MS - 5_000);
-    child.once("exit", (code) => {
-      clearTimeout(timer);
-      try {
-        const report = JSON.parse(readFileSync(reportPath, "utf8")) as ChaosReport;
-        resolve({ code, output, report });
-      } catch {
-        reject(new Error(`chaos --quick exited ${code} without a report:\n${output}`));
-      }
-    });
-  });
-}
 
 describe("chaos uniqueness (npm run chaos -- --quick)", () => {
   it(
     "8 processes, shared worker IDs, kills, pauses, clock jumps and a store outage: no duplicate ID",
     async () => {
       const started = Date.now();
-      const { code, output, report } = await runQuick();
+      const { code, output, report } = await runQuick([], BUDGET_MS - 5_000);
       const context = `seed ${report.seed}\n${output}`;
       expect(code, context).toBe(0);
       expect(report.ok, context).toBe(true);
