@@ -23,7 +23,7 @@ export interface FaultOutcome {
   endedAt: number;
   detail: Record<string, unknown>;
   /** Extra wait after recovery before the fault's watches close. */
-  settleMs?: number;
+  settle?: () => Promise<void>;
   /** The target's runtime. */
   runtime?: Runtime;
 }
@@ -86,6 +86,11 @@ async function holderOf(chaos: Chaos, runtime: Runtime | undefined): Promise<Slo
   }
 }
 
+function answers(watch: Watch): number {
+  const { refusedAfterResume, idsUnderLostLease, idsBelowFence, idsUnderNewLease } = watch;
+  return refusedAfterResume + idsUnderLostLease + idsBelowFence + idsUnderNewLease;
+}
+
 /** Whether the lease's `host` names `member` (Node and Lambda put the pid in it). */
 function heldBy(chaos: Chaos, member: Member, host: string | undefined): boolean {
   return !!host && (host.endsWith(`#${member.pid}`) || !!chaos.hosts.get(member.id)?.has(host));
@@ -124,9 +129,14 @@ async function pause(chaos: Chaos, runtime?: Runtime): Promise<FaultOutcome | un
   };
   chaos.watches.push(watch);
   paused.child.kill("SIGCONT");
-  // A resumed holder is watched until a second after recovery: later it may lease legitimately again.
   const detail = { pausedMs };
-  return { target, endedAt: Date.now(), detail, settleMs: 1_000, runtime: slot.runtime };
+  // Watched until a second after recovery and until it answered once: later it may lease again.
+  const settle = async () => {
+    await sleep(1_000);
+    const deadline = Date.now() + 10_000;
+    while (!watch.closed && answers(watch) === 0 && Date.now() < deadline) await sleep(50);
+  };
+  return { target, endedAt: Date.now(), detail, settle, runtime: slot.runtime };
 }
 
 /** Shift one process's wall clock for 3 s through the test-only clock control, then back to 0. */
@@ -202,7 +212,7 @@ export async function inject(chaos: Chaos, { kind, runtime }: Step): Promise<voi
   const outcome = await FAULTS[kind](chaos, runtime);
   if (!outcome) return;
   const recoveredAfterMs = await recovery(chaos, capacity, outcome.endedAt);
-  if (outcome.settleMs) await sleep(outcome.settleMs);
+  await outcome.settle?.();
   for (const watch of chaos.watches) watch.closed = true;
   const fault: FaultRecord = {
     kind,
