@@ -38,7 +38,7 @@ export interface LeaserOptions {
 }
 
 /**
- * Leases a worker ID for one generator and keeps the fencing rule (DESIGN section 4): the generator
+ * Leases a worker ID for one generator and keeps the fencing rule (docs/ARCHITECTURE.md#fencing): the generator
  * issues only timestamps in `[previous holder's expiresAt, own expiresAt)`. It drives the generator
  * only through `assign`, `extend` and `revoke`; at `expiresAt` without renewal the generator fails
  * closed by itself. What is due when is the held `Tenure`'s `phase` (tenure.ts).
