@@ -139,13 +139,13 @@ async function pause(chaos: Chaos, runtime?: Runtime): Promise<FaultOutcome | un
   return { target, endedAt: Date.now(), detail, settle, runtime: slot.runtime };
 }
 
-/** Shift one process's wall clock for 3 s through the test-only clock control, then back to 0. */
+/** Shift one Node process's wall clock for 3 s through the test-only clock control (Node only). */
 function clockShift(sign: 1 | -1): Fault {
   const kind: FaultKind = sign > 0 ? "clock-forward" : "clock-backward";
   return async (chaos) => {
     const candidates =
       sign < 0 ? issuing(chaos) : chaos.slots.filter((s) => s.current.listening && s.current.alive);
-    const slot = pick(chaos, candidates);
+    const slot = pick(chaos, candidates.filter(of("node")));
     if (!slot) return undefined;
     // The first jump each way is the full 10 s; later ones are random between 2 and 10 s.
     const first = !chaos.faults.some((f) => f.kind === kind);

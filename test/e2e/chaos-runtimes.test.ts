@@ -1,7 +1,8 @@
 // `npm run chaos -- --quick --runtimes node,workers,lambda --store dynamodb-local` inside `npm test`:
 // Node servers, two Workers (each its own workerd) and two Lambda environments (the real handler
 // behind API Gateway v2 events) in one namespace on Amazon's DynamoDB Local; every runtime frozen
-// past its lease, Workers and Lambda killed, a Node server stopped with SIGTERM, the store killed.
+// past its lease, Workers and Lambda killed, a Node server stopped with SIGTERM and its clock
+// set back, the store killed.
 import { describe, expect, it } from "vitest";
 import { runQuick } from "./chaos-quick.ts";
 
@@ -36,6 +37,10 @@ describe("chaos across runtimes (npm run chaos -- --quick --runtimes node,worker
         expect(ended.length, `${runtime}\n${context}`).toBeGreaterThanOrEqual(1);
       }
       expect(report.faults.some((f) => f.kind === "term" && f.detail.exitCode === 0)).toBe(true);
+      // Clock shifts go to Node only (the test-only clock control is a Node feature).
+      const clocks = report.faults.filter((f) => f.kind.startsWith("clock"));
+      expect(clocks.length, context).toBeGreaterThan(0);
+      for (const clock of clocks) expect(clock.runtime).toBe("node");
       for (const fault of report.faults) {
         expect(fault.recoveredAfterMs, `${fault.kind} ${fault.target}\n${context}`).not.toBeNull();
       }
