@@ -24,6 +24,7 @@ export interface ServiceOptions {
   beforeIssue?: AppDeps["beforeIssue"];
   beforeHealth?: AppDeps["beforeHealth"];
   healthChecks?: AppDeps["healthChecks"];
+  readinessChecks?: AppDeps["readinessChecks"];
 }
 
 /** Builds the generator (static worker ID when configured), its metrics registry and the app. */
@@ -51,6 +52,7 @@ export function createService(config: AppConfig, options: ServiceOptions): Servi
       beforeIssue: options.beforeIssue,
       beforeHealth: options.beforeHealth,
       healthChecks: options.healthChecks,
+      readinessChecks: options.readinessChecks,
     },
     version,
   );

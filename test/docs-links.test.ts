@@ -40,7 +40,7 @@ interface Reference {
   anchor: string | undefined;
 }
 
-/** Markdown links in .md files (relative ones), and `docs/x.md#y` mentions anywhere. */
+/** Markdown links in .md files (relative ones), and `docs/<file>.md#<anchor>` mentions anywhere. */
 function referencesIn(path: string): Reference[] {
   const text = readFileSync(join(ROOT, path), "utf8");
   const found: Reference[] = [];

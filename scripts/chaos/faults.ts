@@ -144,7 +144,7 @@ function clockShift(sign: 1 | -1): Fault {
   const kind: FaultKind = sign > 0 ? "clock-forward" : "clock-backward";
   return async (chaos) => {
     const candidates =
-      sign < 0 ? issuing(chaos) : chaos.slots.filter((s) => s.current.listening && s.current.alive);
+      sign < 0 ? issuing(chaos) : chaos.slots.filter((s) => s.current.serving && s.current.alive);
     const slot = pick(chaos, candidates.filter(of("node")));
     if (!slot) return undefined;
     // The first jump each way is the full 10 s; later ones are random between 2 and 10 s.

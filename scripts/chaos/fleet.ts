@@ -10,7 +10,7 @@ const DYNALITE = fileURLToPath(new URL("./dynalite-server.ts", import.meta.url))
 export type { Log };
 
 /** Log lines kept per process (lease events); per-request warnings are only counted. */
-const KEPT = /lease|listening|exiting|clock/;
+const KEPT = /lease|listening|ready|exiting|clock/;
 
 export { freePort };
 
@@ -29,7 +29,8 @@ export const sleep = (ms: number) => new Promise<void>((resolve) => setTimeout(r
 export class Incarnation extends NodeProcess {
   readonly id: number;
   readonly slot: number;
-  listening = false;
+  /** Since its "ready" log line: listening and holding a lease (it listens before that). */
+  serving = false;
   /** Refused requests as the server's "cannot issue" warnings report them (one line per second per kind, with the count held back). */
   cannotIssue = 0;
 
@@ -49,7 +50,7 @@ export class Incarnation extends NodeProcess {
         this.cannotIssue += 1 + Number(log.suppressed ?? 0);
         return;
       }
-      if (message === "listening") this.listening = true;
+      if (message === "ready") this.serving = true;
       onLog(this, log);
     });
   }

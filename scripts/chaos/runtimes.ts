@@ -21,7 +21,8 @@ export interface Member {
   readonly pid: number;
   readonly alive: boolean;
   readonly child: ChildProcess;
-  listening: boolean;
+  /** Taking requests (a Node server: since its "ready" line, once it holds a lease). */
+  serving: boolean;
   stop(signal?: NodeJS.Signals): Promise<unknown>;
 }
 
@@ -50,7 +51,8 @@ abstract class ChaosMember extends ManagedProcess implements Member {
   readonly id: number;
   readonly slot: number;
   readonly url: string;
-  listening = false;
+  /** Workers and Lambda lease on their first request: they serve once they listen. */
+  serving = false;
 
   constructor(
     id: number,
@@ -64,7 +66,7 @@ abstract class ChaosMember extends ManagedProcess implements Member {
     this.slot = slot;
     this.url = `http://127.0.0.1:${port}`;
     this.onLog((log) => {
-      if (log.msg === "listening") this.listening = true;
+      if (log.msg === "listening") this.serving = true;
       onLog(this, log);
     });
   }
@@ -109,8 +111,8 @@ export class WorkersMember extends ChaosMember {
 
   /** workerd logs nothing when its socket is up: poll it. */
   private async waitListening(port: number): Promise<void> {
-    while (this.alive && !this.listening) {
-      if (await accepts(port)) this.listening = true;
+    while (this.alive && !this.serving) {
+      if (await accepts(port)) this.serving = true;
       else await new Promise((resolve) => setTimeout(resolve, 50));
     }
   }

@@ -90,7 +90,7 @@ export function issuing(chaos: Chaos, group?: Group): Slot[] {
   return chaos.slots.filter(
     (s) =>
       (!group || s.group === group) &&
-      s.current.listening &&
+      s.current.serving &&
       s.lastWorker >= 0 &&
       Date.now() - s.lastIssuedAt < 1_000,
   );
@@ -149,7 +149,7 @@ export async function pull(chaos: Chaos, slot: Slot): Promise<void> {
   const { options, counters } = chaos;
   while (chaos.pulling) {
     const incarnation = slot.current;
-    if (!incarnation.listening) {
+    if (!incarnation.serving) {
       await sleep(25);
       continue;
     }

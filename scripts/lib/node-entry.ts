@@ -1,5 +1,5 @@
 // The Node entry (`node src/targets/node.ts`, what `npm start` and the container run) on the
-// process harness: a loopback port, the defaults every caller wants, and a wait for "listening".
+// process harness: a loopback port, the defaults every caller wants, and a wait for "ready".
 import { fileURLToPath } from "node:url";
 import { freePort } from "./free-port.ts";
 import { type Log, ManagedProcess, type ProcessSpec } from "./process-harness.ts";
@@ -32,7 +32,7 @@ export function nodeEntrySpec(
 /** A Node entry process on `port`, with its URL and a few request helpers. */
 export class NodeProcess extends ManagedProcess {
   readonly port: number;
-  /** ms from spawn to the "listening" log line, once `ready` has seen it. */
+  /** ms from spawn to the "ready" log line, once `ready` has seen it. */
   readyMs = Number.NaN;
 
   constructor(
@@ -48,10 +48,12 @@ export class NodeProcess extends ManagedProcess {
     return `http://127.0.0.1:${this.port}`;
   }
 
-  /** Waits for the "listening" log line; returns ms from spawn. */
+  /**
+   * Waits for the "ready" log line (listening, and with leasing a lease held; "listening" alone
+   * comes first, since the entry listens at once); returns ms from spawn.
+   */
   async ready(timeoutMs = 15_000): Promise<number> {
-    const listening = (log: Log) => log.msg === "listening";
-    await this.waitForLog(listening, timeoutMs);
+    await this.waitForLog((log: Log) => log.msg === "ready", timeoutMs);
     this.readyMs = performance.now() - this.spawnedAt;
     return this.readyMs;
   }
@@ -68,7 +70,7 @@ export class NodeProcess extends ManagedProcess {
   }
 }
 
-/** Spawns the Node entry on `env.PORT` or a free port; `ready` (default) waits until it listens. */
+/** Spawns the Node entry on `env.PORT` or a free port; `ready` (default) waits until it can issue. */
 export async function startNodeEntry(
   env: Record<string, string>,
   options: { ready?: boolean; timeoutMs?: number } = {},

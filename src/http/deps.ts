@@ -24,4 +24,9 @@ export interface AppDeps {
   beforeHealth?: (background: Background) => Promise<void>;
   /** Extra health checks (leasing: no lease, lease about to lapse); null means healthy. */
   healthChecks?: ((nowMs: number) => HealthIssue | null)[];
+  /**
+   * /readyz: reasons not to send this instance traffic now (leasing: no lease, or about to lapse);
+   * null means ready. None (static `WORKER_ID`): always ready. They must not touch the store.
+   */
+  readinessChecks?: ((nowMs: number) => HealthIssue | null)[];
 }

@@ -6,7 +6,7 @@ import { type Logger, silentLogger } from "../log.ts";
 import type { Background, HealthIssue } from "../service-types.ts";
 import { Acquirer } from "./acquirer.ts";
 import { LeaseLostError } from "./errors.ts";
-import { leaseHealthIssue } from "./health.ts";
+import { type LeasingMode, leaseHealthIssue, leaseReadinessIssue } from "./health.ts";
 import { LeaseMetrics, type LeaseState } from "./metrics.ts";
 import { StoreOutcomes } from "./outcomes.ts";
 import { errorMessage } from "./policy.ts";
@@ -135,6 +135,11 @@ export class Leaser {
   /** For `AppDeps.healthChecks`: an issue when there is no lease or its renewals are overdue. */
   readonly healthCheck = (nowMs: number): HealthIssue | null =>
     leaseHealthIssue(this.tenure, nowMs, this.stopped, this.outcomes.lastError);
+
+  /** For `AppDeps.readinessChecks` (/readyz); `mode` is how the target leases (health.ts). */
+  readinessCheck(nowMs: number, mode: LeasingMode = "at-start"): HealthIssue | null {
+    return leaseReadinessIssue(this.tenure, nowMs, this.stopped, this.outcomes.lastError, mode);
+  }
 
   /** Node: acquires (waiting while every worker ID is held), then renews on a timer when due. */
   start(): Promise<void> {

@@ -12,7 +12,10 @@ import { createService, type Service, type ServiceOptions } from "../service.ts"
 import type { Background } from "../service-types.ts";
 
 export interface LazyLeaseOptions
-  extends Omit<ServiceOptions, "beforeIssue" | "beforeHealth" | "healthChecks"> {
+  extends Omit<
+    ServiceOptions,
+    "beforeIssue" | "beforeHealth" | "healthChecks" | "readinessChecks"
+  > {
   /** Written into the lease item so operators can find the holder. */
   info: HolderInfo;
   /** Explicit AWS credentials (Workers bindings); unset means the SDK's default chain (Lambda). */
@@ -63,6 +66,8 @@ export function createLazyLeasedService(
     // yet. Failures are reported by the health check itself (the leaser keeps the last error).
     beforeHealth: (background) => ensure(background).catch(() => {}),
     healthChecks: [(nowMs) => late.leaser?.healthCheck(nowMs) ?? null],
+    // /readyz never acquires: an instance without a lease is ready unless the store just failed.
+    readinessChecks: [(nowMs) => late.leaser?.readinessCheck(nowMs, "on-demand") ?? null],
   });
   const ensure = async (background: Background): Promise<void> => {
     const leaser = late.leaser as Leaser;

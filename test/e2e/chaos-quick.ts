@@ -1,5 +1,5 @@
-// Runs `scripts/chaos.ts --quick` for the chaos tests, in its own process group (the harness's
-// default), so a timeout stops every server, workerd and JVM it started.
+// Runs `scripts/chaos.ts --quick` for the chaos tests on the process harness; a timeout stops
+// every server, workerd and JVM it started.
 import { mkdtempSync, readFileSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -26,10 +26,12 @@ export async function runQuick(args: string[], budgetMs: number): Promise<QuickR
     cwd: ROOT,
     env: { PATH: process.env.PATH ?? "" },
   });
+  // On timeout, SIGTERM: the driver SIGKILLs every server, workerd and JVM (each in its own
+  // process group) before it exits; after 3 s its own group goes.
   let timedOut = false;
   const timer = setTimeout(() => {
     timedOut = true;
-    child.signal("SIGKILL");
+    void child.stop("SIGTERM", 3_000);
   }, budgetMs);
   try {
     const code = await child.exited;

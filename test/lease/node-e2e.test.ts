@@ -79,8 +79,12 @@ describe("Node target with DynamoDB leasing (dynalite)", () => {
       info: { host: "test", runtime: "test" },
     });
     const fourth = await start(vars, false);
+    await fourth.waitForLog((log) => log.msg === "listening");
     await fourth.waitForLog((log) => /no free worker ID/.test(String(log.err)));
-    await expect(fourth.get("/health")).rejects.toThrow(); // not listening: not ready
+    // Issue #15: it listens at once (it used to not listen at all): alive, but neither ready nor healthy.
+    expect((await fourth.get("/readyz")).status).toBe(503);
+    expect((await fourth.get("/health")).status).toBe(503);
+    expect((await fourth.get("/livez")).status).toBe(200);
 
     const leaving = services[1] as NodeProcess;
     const leavingWorker = workers[1] as number;
