@@ -45,9 +45,6 @@ class DynamoDbLocalStore implements StoreProcess {
   }
 
   async start(): Promise<void> {
-    // C1 only and the serial GC: the JVM starts in about 3 s instead of 7-11 s on 2 busy cores,
-    // which is most of an outage's length (the java child inherits this process's environment).
-    process.env.JAVA_TOOL_OPTIONS ??= "-XX:TieredStopAtLevel=1 -XX:+UseSerialGC";
     if (this.server) await this.server.restart();
     else this.server = await DynamoDbLocal.start({ dbPath: this.dir });
   }

@@ -17,7 +17,13 @@ export interface DynamoDbLocalOptions {
   readyTimeoutMs?: number;
   /** The Java launcher (default `$JAVA` or `java`). */
   java?: string;
+  /** JVM flags; the default halves the CPU a start costs (matters on a shared machine). */
+  jvmArgs?: string[];
 }
+
+// The client JIT alone and one GC thread: 2.8 s of CPU to the first answer instead of 5.9 s,
+// and a third of the wall time on 2 loaded cores; leasing never needs the optimising JIT.
+const JVM_ARGS = ["-XX:TieredStopAtLevel=1", "-XX:+UseSerialGC"];
 
 /** The directory holding DynamoDBLocal.jar and DynamoDBLocal_lib inside the npm package. */
 export function dynamoDbLocalHome(): string {
@@ -92,7 +98,8 @@ export class DynamoDbLocal {
   private async launch(): Promise<void> {
     if (this.child) return;
     const home = dynamoDbLocalHome();
-    const args = [`-Djava.library.path=${join(home, "DynamoDBLocal_lib")}`, "-jar"];
+    const args = [...(this.options.jvmArgs ?? JVM_ARGS)];
+    args.push(`-Djava.library.path=${join(home, "DynamoDBLocal_lib")}`, "-jar");
     args.push(join(home, "DynamoDBLocal.jar"), "-sharedDb", "-port", String(this.port));
     args.push(...(this.dbPath ? ["-dbPath", this.dbPath] : ["-inMemory"]));
     const java = this.options.java ?? process.env.JAVA ?? "java";
@@ -105,10 +112,12 @@ export class DynamoDbLocal {
     child.stderr?.on("data", keep);
     const killOnExit = () => child.kill("SIGKILL");
     process.once("exit", killOnExit);
+    const guard = orphanGuard(child.pid);
     this.child = child;
     this.exited = new Promise((resolve) => {
       const done = () => {
         process.off("exit", killOnExit);
+        guard?.kill("SIGKILL");
         if (this.child === child) this.child = undefined;
         resolve();
       };
@@ -135,6 +144,21 @@ export class DynamoDbLocal {
     await this.stop("SIGKILL");
     throw new Error(`DynamoDB Local did not answer on ${this.endpoint} in time:\n${this.output}`);
   }
+}
+
+/**
+ * A shell that kills the JVM when this process dies without running its exit handlers (a test
+ * worker killed by its runner): its stdin is a pipe from us, which closes when we die.
+ */
+function orphanGuard(pid: number | undefined): ChildProcess | undefined {
+  if (pid === undefined) return undefined;
+  const guard = spawn("sh", ["-c", `read _ignored; kill -9 ${pid} 2>/dev/null`], {
+    stdio: ["pipe", "ignore", "ignore"],
+  });
+  guard.on("error", () => {}); // no sh: only the exit handler guards
+  guard.unref();
+  (guard.stdin as unknown as { unref?: () => void } | null)?.unref?.();
+  return guard;
 }
 
 /** Whether a DynamoDB API answers a ListTables request (signature unchecked by DynamoDB Local). */

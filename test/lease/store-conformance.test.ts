@@ -34,7 +34,7 @@ describe("MemoryLeaseStore conforms", () => {
 describe.each(testStoreKinds("both"))("DynamoDbLeaseStore on %s", (kind) => {
   let db: TestDynamo;
   beforeAll(async () => {
-    db = await startTestStore({ kind });
+    db = await startTestStore({ kind, restartable: true });
   });
   afterAll(async () => {
     await db?.dispose();
@@ -85,6 +85,24 @@ describe.each(testStoreKinds("both"))("DynamoDbLeaseStore on %s", (kind) => {
         subject.close();
       }
     });
+  });
+
+  // Last: the outage the chaos run and the restartable lease tests rely on.
+  it("the server stopped (DynamoDB Local: SIGKILL) and started again: same port, same items", async () => {
+    const subject = await dynamoSubject(db);
+    try {
+      await hold(subject.a, acquireRequest(4, "A"));
+      const endpoint = db.endpoint;
+      await db.stop();
+      expect(db.running).toBe(false);
+      await expect(subject.b.get(4)).rejects.toMatchObject({ retryable: true });
+      await db.start();
+      expect(db.running).toBe(true);
+      expect(db.endpoint).toBe(endpoint);
+      expect(await subject.b.get(4)).toMatchObject({ owner: "A", version: 1 });
+    } finally {
+      subject.close();
+    }
   });
 });
 

@@ -32,6 +32,11 @@ export class Dynalite {
     });
   }
 
+  /** Whether it answers (between `start()` and `stop()`). */
+  get running(): boolean {
+    return this.server.listening;
+  }
+
   get endpoint(): string {
     return `http://127.0.0.1:${this.port}`;
   }

@@ -14,6 +14,8 @@ export const TEST_STORE_KINDS: readonly TestStoreKind[] = ["dynalite", "dynamodb
 export interface TestDynamo {
   readonly kind: TestStoreKind;
   readonly endpoint: string;
+  /** Whether it answers (between `start()` and `stop()`). */
+  readonly running: boolean;
   /** A client for this server; `handler` replaces the HTTP layer (fault injection, counting). */
   client(handler?: FaultyHandler): DynamoDBClient;
   /** Creates a lease table with a fresh name and returns the name. */
@@ -63,12 +65,22 @@ class LocalDynamo implements TestDynamo {
     return this.server.endpoint;
   }
 
+  get running(): boolean {
+    return this.server.running;
+  }
+
+  /**
+   * The JVM listens with a backlog of 50: in a burst of new connections the rest wait for SYN
+   * retransmissions (after 1, 3, 7, 15 s), past the production connect timeout of 1 s, so test
+   * clients wait longer to connect (docs/RELIABILITY.md, "Stores").
+   */
   client(handler?: FaultyHandler): DynamoDBClient {
     return createDynamoDbClient({
       region: "us-east-1",
       endpoint: this.endpoint,
       credentials: CREDENTIALS,
-      requestHandler: handler,
+      // Options, not a NodeHttpHandler: workerd's global setup loads the SDK's browser build.
+      requestHandler: handler ?? { connectionTimeout: 20_000, requestTimeout: 3_000 },
     });
   }
 
