@@ -2,7 +2,8 @@ import { configDefaults, defineConfig } from "vitest/config";
 
 // The lease test files that run against one DynamoDB-API store (test/lease/support/test-store.ts):
 // dynalite unless LEASE_TEST_STORE says otherwise; `both` runs them again on DynamoDB Local, as
-// the node-dynamodb-local project. store-conformance.test.ts runs every store itself.
+// the node-dynamodb-local project. store-conformance.test.ts runs every store itself; the workerd
+// project's global setup follows LEASE_TEST_STORE too, and takes dynalite under `both`.
 const SINGLE_STORE_LEASE_TESTS = [
   "test/lease/store.test.ts",
   "test/lease/table.test.ts",
@@ -13,6 +14,7 @@ const SINGLE_STORE_LEASE_TESTS = [
   "test/lease/protocol.model.test.ts",
   "test/lease/shutdown-load.test.ts",
   "test/lease/probe-outage.test.ts",
+  "test/lambda/lambda.test.ts",
 ];
 const both = process.env.LEASE_TEST_STORE === "both";
 

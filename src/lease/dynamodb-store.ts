@@ -25,7 +25,7 @@ const WORKER_PREFIX = "worker#";
 // 7 digits hold the largest worker ID a layout allows (20 bits), so keys sort by worker ID.
 const WORKER_DIGITS = 7;
 
-// Every attribute name goes through a placeholder: several (owner, version) are DynamoDB reserved words.
+// Every attribute name goes through a placeholder: some (`owner`) are DynamoDB reserved words.
 const NAMES = {
   "#owner": "owner",
   "#expiresAt": "expiresAt",

@@ -1,6 +1,6 @@
 // The store conformance suite (store-conformance.ts) against every LeaseStore: the in-memory
 // store, and DynamoDbLeaseStore on dynalite and on Amazon's DynamoDB Local (LEASE_TEST_STORE,
-// default both), plus a negative control the suite must reject.
+// default both), plus negative controls the suite must reject.
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { NamespaceMismatchError } from "../../src/lease/errors.ts";
 import { CONFORMANCE_CASES } from "./store-conformance.ts";
@@ -9,6 +9,7 @@ import {
   dynamoSubject,
   memorySubject,
   NonAtomicLeaseStore,
+  UnconditionalRenewStore,
 } from "./support/conformance-subjects.ts";
 import { FaultyHandler } from "./support/faulty-handler.ts";
 import { startTestStore, type TestDynamo, testStoreKinds } from "./support/test-store.ts";
@@ -106,21 +107,35 @@ describe.each(testStoreKinds("both"))("DynamoDbLeaseStore on %s", (kind) => {
   });
 });
 
-describe("negative control: a store whose acquire is not atomic", () => {
-  it("fails exactly the concurrency cases, with the evidence", async () => {
-    const failures: Record<string, string> = {};
-    for (const c of CONFORMANCE_CASES) {
-      if (c.needsHttp) continue;
-      await c.run(memorySubject(NonAtomicLeaseStore)).catch((error: Error) => {
-        failures[c.name] = error.message;
-      });
-    }
-    expect(Object.keys(failures)).toEqual([
+/** The names and messages of the cases a broken store fails. */
+async function failures(Store: Parameters<typeof memorySubject>[0]) {
+  const failed: Record<string, string> = {};
+  for (const c of CONFORMANCE_CASES) {
+    if (c.needsHttp) continue;
+    await c.run(memorySubject(Store)).catch((error: Error) => {
+      failed[c.name] = error.message;
+    });
+  }
+  return failed;
+}
+
+describe("negative controls: the suite rejects broken stores", () => {
+  it("an acquire that is not atomic fails exactly the concurrency cases, with the evidence", async () => {
+    const failed = await failures(NonAtomicLeaseStore);
+    expect(Object.keys(failed)).toEqual([
       expect.stringMatching(/concurrent acquirers of a free worker ID/),
       expect.stringMatching(/concurrent acquirers of an expired worker ID/),
     ]);
-    for (const message of Object.values(failures)) {
+    for (const message of Object.values(failed)) {
       expect(message).toMatch(/200 of 200 acquirers won worker ID 1\d \(racer-0 v\d, racer-1 v\d/);
     }
+  });
+
+  it("renewals and releases without the owner condition fail the wrong-owner and takeover cases", async () => {
+    const failed = await failures(UnconditionalRenewStore);
+    expect(Object.keys(failed)).toEqual([
+      expect.stringMatching(/renew or release with the wrong owner/),
+      expect.stringMatching(/after a takeover, renew and release with the old lease/),
+    ]);
   });
 });

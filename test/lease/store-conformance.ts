@@ -119,6 +119,20 @@ const basicCases: ConformanceCase[] = [
     },
   },
   {
+    name: "a lost acquire answer: the write landed, a retry is refused (live under our own owner) until it expires",
+    async run({ a, b, faults }) {
+      faults.loseNextAnswer();
+      await expect(a.tryAcquire(acquireRequest(6, "A"))).rejects.toMatchObject({ retryable: true });
+      expect(await b.get(6)).toMatchObject({ owner: "A", expiresAt: NOW + 1_000, version: 1 });
+      // The previous expiry (the floor) is lost with the answer, so the store cannot hand it back.
+      expect(await a.tryAcquire(acquireRequest(6, "A", NOW + 10))).toBeUndefined();
+      expect(await a.tryAcquire(acquireRequest(6, "A", NOW + 1_000))).toMatchObject({
+        lease: { owner: "A", version: 2 },
+        previousExpiresAt: NOW + 1_000,
+      });
+    },
+  },
+  {
     name: "release lowers expiresAt, so the next holder starts at once with that floor",
     async run({ a, b }) {
       const lease = await hold(a, acquireRequest(3, "A", NOW, 30_000));

@@ -2,7 +2,7 @@
 // DynamoDB-API server (faults injected at the HTTP layer), and a deliberately broken store.
 import type { DynamoDBClient } from "@aws-sdk/client-dynamodb";
 import { DynamoDbLeaseStore } from "../../../src/lease/dynamodb-store.ts";
-import { LeaseStoreUnavailableError } from "../../../src/lease/errors.ts";
+import { LeaseLostError, LeaseStoreUnavailableError } from "../../../src/lease/errors.ts";
 import { MemoryLeaseStore, MemoryLeaseTable } from "../../../src/lease/memory-store.ts";
 import type {
   Acquired,
@@ -144,5 +144,29 @@ export class NonAtomicLeaseStore extends MemoryLeaseStore {
       lease: { workerId: lease.workerId, owner: lease.owner, expiresAt: lease.expiresAt, version },
       previousExpiresAt: old?.expiresAt,
     };
+  }
+}
+
+/** The second control: renewals and releases that skip the owner and version condition. */
+export class UnconditionalRenewStore extends MemoryLeaseStore {
+  private readonly items: Map<number, LeaseRecord>;
+  constructor(namespace: string, table: MemoryLeaseTable) {
+    super(namespace, table);
+    this.items = table.open(namespace).items;
+  }
+
+  override async renew(lease: Lease, expiresAt: number, nowMs: number): Promise<Lease> {
+    const item = this.items.get(lease.workerId);
+    if (!item) throw new LeaseLostError(lease.workerId);
+    Object.assign(item, { expiresAt: Math.max(expiresAt, item.expiresAt), renewedAt: nowMs });
+    item.version++;
+    return { ...lease, expiresAt: item.expiresAt, version: item.version };
+  }
+
+  override async release(lease: Lease, expiresAt: number): Promise<void> {
+    const item = this.items.get(lease.workerId);
+    if (!item) throw new LeaseLostError(lease.workerId);
+    item.expiresAt = expiresAt;
+    item.version++;
   }
 }

@@ -73,7 +73,9 @@ export class Dynalite {
       region: "us-east-1",
       endpoint: this.endpoint,
       credentials: CREDENTIALS,
-      requestHandler: handler,
+      // A loopback connect stalls only on a starved machine (a JVM starting in the next test
+      // file); the service's 1 s connect timeout would then fail tests that are not about it.
+      requestHandler: handler ?? { connectionTimeout: 20_000, requestTimeout: 3_000 },
     });
   }
 

@@ -62,7 +62,10 @@ export class FaultyHandler {
     const chunks: Buffer[] = [];
     for await (const chunk of result.response.body as Readable) chunks.push(Buffer.from(chunk));
     let body = Buffer.concat(chunks).toString();
-    const parsed = JSON.parse(body) as { __type?: string; Item?: unknown };
+    let parsed: { __type?: string; Item?: unknown } = {};
+    try {
+      parsed = JSON.parse(body);
+    } catch {} // not JSON: passed on as it came
     if (parsed.__type?.endsWith("ConditionalCheckFailedException") && parsed.Item) {
       this.conditionItems++;
       if (this.stripConditionItem) {
