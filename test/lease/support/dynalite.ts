@@ -4,13 +4,10 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import type { DynamoDBClient } from "@aws-sdk/client-dynamodb";
 import dynalite from "dynalite";
-import { createDynamoDbClient } from "../../../src/lease/dynamodb-client.ts";
-import { createLeaseTable } from "../../../src/lease/dynamodb-table.ts";
 import { FaultyHandler } from "./faulty-handler.ts";
+import { CREDENTIALS, createTestTable, testDynamoClient } from "./test-client.ts";
 
-export { FaultyHandler };
-
-export const CREDENTIALS = { accessKeyId: "local", secretAccessKey: "local" };
+export { CREDENTIALS, FaultyHandler };
 
 /**
  * A dynalite server on a free loopback port. dynalite drops an in-memory database when it stops,
@@ -69,23 +66,12 @@ export class Dynalite {
 
   /** A client for this server; `handler` replaces the HTTP layer (fault injection, counting). */
   client(handler?: FaultyHandler): DynamoDBClient {
-    return createDynamoDbClient({
-      region: "us-east-1",
-      endpoint: this.endpoint,
-      credentials: CREDENTIALS,
-      // A loopback connect stalls only on a starved machine (a JVM starting in the next test
-      // file); the service's 1 s connect timeout would then fail tests that are not about it.
-      requestHandler: handler ?? { connectionTimeout: 20_000, requestTimeout: 3_000 },
-    });
+    return testDynamoClient(this.endpoint, handler);
   }
 
   /** Creates a lease table with a fresh name and returns the name. */
-  async table(prefix = "leases"): Promise<string> {
-    const name = `${prefix}-${crypto.randomUUID().slice(0, 8)}`;
-    const client = this.client();
-    await createLeaseTable(client, name, { pollMs: 5 });
-    client.destroy();
-    return name;
+  table(prefix?: string): Promise<string> {
+    return createTestTable(this.endpoint, prefix);
   }
 }
 

@@ -2,10 +2,9 @@
 // (dynalite | dynamodb-local | both); see README.md, "Testing".
 import type { DynamoDBClient } from "@aws-sdk/client-dynamodb";
 import { DynamoDbLocal } from "../../../scripts/lib/dynamodb-local.ts";
-import { createDynamoDbClient } from "../../../src/lease/dynamodb-client.ts";
-import { createLeaseTable } from "../../../src/lease/dynamodb-table.ts";
-import { CREDENTIALS, startDynalite } from "./dynalite.ts";
+import { startDynalite } from "./dynalite.ts";
 import type { FaultyHandler } from "./faulty-handler.ts";
+import { createTestTable, testDynamoClient } from "./test-client.ts";
 
 export type TestStoreKind = "dynalite" | "dynamodb-local";
 export const TEST_STORE_KINDS: readonly TestStoreKind[] = ["dynalite", "dynamodb-local"];
@@ -69,27 +68,12 @@ class LocalDynamo implements TestDynamo {
     return this.server.running;
   }
 
-  /**
-   * The JVM listens with a backlog of 50: in a burst of new connections the rest wait for SYN
-   * retransmissions (after 1, 3, 7, 15 s), past the production connect timeout of 1 s, so test
-   * clients wait longer to connect (docs/RELIABILITY.md, "Stores").
-   */
   client(handler?: FaultyHandler): DynamoDBClient {
-    return createDynamoDbClient({
-      region: "us-east-1",
-      endpoint: this.endpoint,
-      credentials: CREDENTIALS,
-      // Options, not a NodeHttpHandler: workerd's global setup loads the SDK's browser build.
-      requestHandler: handler ?? { connectionTimeout: 20_000, requestTimeout: 3_000 },
-    });
+    return testDynamoClient(this.endpoint, handler);
   }
 
-  async table(prefix = "leases"): Promise<string> {
-    const name = `${prefix}-${crypto.randomUUID().slice(0, 8)}`;
-    const client = this.client();
-    await createLeaseTable(client, name, { pollMs: 5 });
-    client.destroy();
-    return name;
+  table(prefix?: string): Promise<string> {
+    return createTestTable(this.endpoint, prefix);
   }
 
   async stop(): Promise<void> {
