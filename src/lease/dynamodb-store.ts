@@ -25,7 +25,7 @@ const WORKER_PREFIX = "worker#";
 // 7 digits hold the largest worker ID a layout allows (20 bits), so keys sort by worker ID.
 const WORKER_DIGITS = 7;
 
-// Every attribute name goes through a placeholder: several (owner, version) are DynamoDB reserved words.
+// Every attribute name goes through a placeholder: some (`owner`) are DynamoDB reserved words.
 const NAMES = {
   "#owner": "owner",
   "#expiresAt": "expiresAt",
@@ -68,11 +68,13 @@ export class DynamoDbLeaseStore implements LeaseStore {
             ":epochMs": num(binding.epochMs),
             ":now": num(nowMs),
           },
+          ReturnValuesOnConditionCheckFailure: "ALL_OLD",
         }),
       );
     } catch (error) {
       if (!isConditionFailure(error)) throw storeError(error, this.table, "binding the namespace");
-      const bound = await this.getItem(BINDING_KEY, "reading the namespace binding");
+      const bound =
+        conditionItem(error) ?? (await this.getItem(BINDING_KEY, "reading the namespace binding"));
       throw new NamespaceMismatchError(
         this.namespace,
         bound
@@ -201,6 +203,7 @@ export class DynamoDbLeaseStore implements LeaseStore {
     let current = lease.expiresAt;
     for (let attempt = 0; attempt < 2; attempt++) {
       const { expression, names, values } = update(version, current);
+      let failed: Item | undefined;
       try {
         await this.client.send(
           new UpdateItemCommand({
@@ -214,6 +217,7 @@ export class DynamoDbLeaseStore implements LeaseStore {
               ":owner": { S: lease.owner },
               ":version": num(version),
             },
+            ReturnValuesOnConditionCheckFailure: "ALL_OLD",
           }),
         );
         const written = values[":expiresAt"];
@@ -226,8 +230,10 @@ export class DynamoDbLeaseStore implements LeaseStore {
         if (!isConditionFailure(error)) {
           throw storeError(error, this.table, `${action} worker ID ${lease.workerId}`);
         }
+        failed = conditionItem(error);
       }
-      const item = await this.get(lease.workerId);
+      // DynamoDB and DynamoDB Local return the item that failed the condition; dynalite does not.
+      const item = failed ? toRecord(failed) : await this.get(lease.workerId);
       if (!item || item.owner !== lease.owner) throw new LeaseLostError(lease.workerId);
       version = item.version;
       current = item.expiresAt;
@@ -268,6 +274,12 @@ function toRecord(item: Item): LeaseRecord {
   if (item.acquiredAt?.N !== undefined) record.acquiredAt = Number(item.acquiredAt.N);
   if (item.renewedAt?.N !== undefined) record.renewedAt = Number(item.renewedAt.N);
   return record;
+}
+
+/** The item a failed condition returned (`ReturnValuesOnConditionCheckFailure: ALL_OLD`), if any. */
+function conditionItem(error: unknown): Item | undefined {
+  const item = (error as { Item?: Item } | undefined)?.Item;
+  return item && Object.keys(item).length > 0 ? item : undefined;
 }
 
 function num(value: number): AttributeValue {
