@@ -24,6 +24,8 @@ export interface ServiceOptions {
   beforeIssue?: AppDeps["beforeIssue"];
   beforeHealth?: AppDeps["beforeHealth"];
   healthChecks?: AppDeps["healthChecks"];
+  leaseOnDemand?: AppDeps["leaseOnDemand"];
+  healthFacts?: AppDeps["healthFacts"];
 }
 
 /** Builds the generator (static worker ID when configured), its metrics registry and the app. */
@@ -51,6 +53,8 @@ export function createService(config: AppConfig, options: ServiceOptions): Servi
       beforeIssue: options.beforeIssue,
       beforeHealth: options.beforeHealth,
       healthChecks: options.healthChecks,
+      leaseOnDemand: options.leaseOnDemand,
+      healthFacts: options.healthFacts,
     },
     version,
   );

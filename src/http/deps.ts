@@ -24,4 +24,11 @@ export interface AppDeps {
   beforeHealth?: (background: Background) => Promise<void>;
   /** Extra health checks (leasing: no lease, lease about to lapse); null means healthy. */
   healthChecks?: ((nowMs: number) => HealthIssue | null)[];
+  /**
+   * Lazy leasing: a generator without a worker ID is no issue by itself (an isolate leases on its
+   * first request that issues); the health checks alone decide.
+   */
+  leaseOnDemand?: boolean;
+  /** Extra fields of /health's JSON (leasing: `lease: { state, workerIds }`). */
+  healthFacts?: (nowMs: number) => Record<string, unknown>;
 }

@@ -14,6 +14,7 @@ import { RenewalTimer } from "./renewal-timer.ts";
 import type { HolderInfo, Lease, LeaseStore } from "./store.ts";
 import { shortPeriodMs, type Tenure } from "./tenure.ts";
 import { globalTimers, type Timers } from "./timers.ts";
+import { fullRange, maxOf, type WorkerIdRange } from "./worker-range.ts";
 
 export interface LeaserOptions {
   store: LeaseStore;
@@ -33,6 +34,8 @@ export interface LeaserOptions {
   timers?: Timers;
   /** Worker IDs leased are 0..workerIdCount-1 (default: the layout's whole range). */
   workerIdCount?: number;
+  /** `LEASE_WORKER_IDS`: the worker IDs leased (wins over `workerIdCount`; within the layout). */
+  workerIds?: WorkerIdRange;
   /** Conditional writes one acquisition may spend before it gives up (default 16). */
   maxAcquireWrites?: number;
 }
@@ -51,6 +54,8 @@ export class Leaser {
   readonly ttlMs: number;
   readonly store: LeaseStore;
   readonly metrics: LeaseMetrics | undefined;
+  /** The worker IDs this leaser draws from. */
+  readonly range: WorkerIdRange;
 
   private readonly generator: SnowflakeGenerator;
   private readonly clock: Clock;
@@ -86,7 +91,11 @@ export class Leaser {
             this.tenure ? (this.tenure.expiresAt - this.clock.now()) / 1000 : undefined,
         })
       : undefined;
-    const range = this.generator.layout.maxWorkerId + 1;
+    const count = this.generator.layout.maxWorkerId + 1;
+    this.range = options.workerIds ?? fullRange(Math.min(options.workerIdCount ?? count, count));
+    if (maxOf(this.range) >= count) {
+      throw new RangeError(`worker IDs ${this.range.text} exceed the layout's 0-${count - 1}`);
+    }
     this.acquirer = new Acquirer({
       store: this.store,
       layout: this.generator.layout,
@@ -95,7 +104,7 @@ export class Leaser {
       owner: this.owner,
       info: { host: options.info?.host ?? "unknown", runtime: options.info?.runtime ?? "unknown" },
       random: this.random,
-      workerIdCount: Math.min(options.workerIdCount ?? range, range),
+      range: this.range,
       maxAcquireWrites: options.maxAcquireWrites ?? 16,
       logger: this.logger,
       metrics: this.metrics,
@@ -118,7 +127,7 @@ export class Leaser {
 
   /** The lease as last written by this instance, if it holds one. */
   get current(): Readonly<Lease> | undefined {
-    return this.tenure?.lease;
+    return this.held?.lease;
   }
 
   /** The floor of the current lease (previous holder's `expiresAt`). */
@@ -130,6 +139,16 @@ export class Leaser {
   get state(): LeaseState {
     if (!this.tenure) return this.stopped ? "expired" : "acquiring";
     return this.tenure.phase(this.clock.now()) === "lapsed" ? "expired" : "held";
+  }
+
+  /** The last failed store operation's message, until the next success. */
+  get lastStoreError(): string | undefined {
+    return this.outcomes.lastError;
+  }
+
+  /** The failed acquisition `ensure` still answers from memory at `nowMs`, if any. */
+  refusalAt(nowMs: number): Error | undefined {
+    return this.refusal && nowMs < this.refusal.untilMs ? this.refusal.error : undefined;
   }
 
   /** For `AppDeps.healthChecks`: an issue when there is no lease or its renewals are overdue. */
@@ -180,10 +199,7 @@ export class Leaser {
     return this.inflight;
   }
 
-  /**
-   * Stops renewing and releases the lease: `expiresAt` is set just past the last issued timestamp,
-   * so the next holder starts at once and still above every ID issued here.
-   */
+  /** Stops renewing and releases: `expiresAt` just past the last issued timestamp (next holder starts above). */
   stop(): Promise<void> {
     if (!this.stopping) {
       this.stopping = this.release();

@@ -7,6 +7,7 @@ import { collectDefaultMetrics } from "prom-client";
 import packageJson from "../../package.json" with { type: "json" };
 import { ConfigError, parseConfig, redactedConfig } from "../config.ts";
 import { startDemoLoad } from "../demo-load.ts";
+import { leaseHealthFacts } from "../lease/lazy-health.ts";
 import type { Leaser } from "../lease/leaser.ts";
 import { createNodeLeaser } from "../lease/node.ts";
 import { createService } from "../service.ts";
@@ -43,6 +44,9 @@ const { app, generator, registry } = createService(config, {
   runtime: "node",
   version: packageJson.version,
   healthChecks: config.lease ? [(nowMs) => leaser?.healthCheck(nowMs) ?? null] : undefined,
+  healthFacts: config.lease
+    ? (nowMs) => ({ lease: leaser && leaseHealthFacts(leaser, nowMs) })
+    : undefined,
 });
 collectDefaultMetrics({ register: registry });
 if (config.lease) {

@@ -119,7 +119,12 @@ describe("npm run package:lambda's steps (osls, offline)", () => {
     expect(dynamo).toEqual([
       {
         Effect: "Allow",
-        Action: ["dynamodb:GetItem", "dynamodb:Query", "dynamodb:UpdateItem"],
+        Action: [
+          "dynamodb:DescribeTable",
+          "dynamodb:GetItem",
+          "dynamodb:Query",
+          "dynamodb:UpdateItem",
+        ],
         Resource: [{ "Fn::GetAtt": ["LeaseTable", "Arn"] }],
       },
     ]);
