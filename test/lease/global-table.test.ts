@@ -36,10 +36,11 @@ function injected(
         if (description === "denied") {
           throw sdkError("AccessDeniedException", 400, "not authorized to DescribeTable");
         }
-        const real = (await next(args)) as { output: { Table: TableDescription } };
+        const real = await next(args);
+        const output = real.output as { Table: TableDescription };
         return {
           ...real,
-          output: { ...real.output, Table: { ...real.output.Table, ...description } },
+          output: { ...output, Table: { ...output.Table, ...description } } as typeof real.output,
         };
       }
       const error = fault(command);
