@@ -25,7 +25,7 @@ import {
   type LeaseStore,
   type NamespaceBinding,
 } from "./store.ts";
-import { checkTableMode, readTableMode } from "./table-mode.ts";
+import { checkTableMode, tableModeOnce } from "./table-mode.ts";
 import type { WorkerIdRange } from "./worker-range.ts";
 
 // Every attribute name goes through a placeholder: several (owner, version) are DynamoDB reserved words.
@@ -64,7 +64,7 @@ export class DynamoDbLeaseStore implements LeaseStore {
   }
 
   async bind(binding: NamespaceBinding, nowMs: number): Promise<void> {
-    checkTableMode(await readTableMode(this.client, this.table), this.table, this.ranged);
+    checkTableMode(await tableModeOnce(this.client, this.table), this.table, this.ranged);
     try {
       await this.client.send(
         new UpdateItemCommand({

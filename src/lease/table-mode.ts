@@ -41,6 +41,23 @@ export async function readTableMode(client: DynamoDBClient, table: string): Prom
   );
 }
 
+// One DescribeTable per client and table (the instances of a process share both); a failed read is
+// forgotten, so the next bind asks again.
+const modes = new WeakMap<DynamoDBClient, Map<string, Promise<TableMode>>>();
+
+/** `readTableMode`, shared by every store on `client` while it succeeds. */
+export function tableModeOnce(client: DynamoDBClient, table: string): Promise<TableMode> {
+  let byTable = modes.get(client);
+  if (!byTable) modes.set(client, (byTable = new Map()));
+  let mode = byTable.get(table);
+  if (!mode) {
+    mode = readTableMode(client, table);
+    byTable.set(table, mode);
+    mode.catch(() => byTable.delete(table));
+  }
+  return mode;
+}
+
 /**
  * Refuses an MREC global table unless this instance leases from its own range
  * (`LEASE_WORKER_IDS`): each region then writes only its own items, and last writer wins never
