@@ -47,8 +47,8 @@ const modes = new WeakMap<DynamoDBClient, Map<string, Promise<TableMode>>>();
 
 /** `readTableMode`, shared by every store on `client` while it succeeds. */
 export function tableModeOnce(client: DynamoDBClient, table: string): Promise<TableMode> {
-  let byTable = modes.get(client);
-  if (!byTable) modes.set(client, (byTable = new Map()));
+  const byTable = modes.get(client) ?? new Map<string, Promise<TableMode>>();
+  modes.set(client, byTable);
   let mode = byTable.get(table);
   if (!mode) {
     mode = readTableMode(client, table);
