@@ -37,7 +37,7 @@ function scenario(overrides: Partial<PoolScenario> = {}): PoolScenario {
     bursts: factor ? [{ atS: atS ?? 0, durationS: durationS ?? 0, factor }] : [],
     sampleEveryS: 10,
     seed: Number(values.seed),
-    saturatedAbove: 0.2,
+    stopAfterRefusals: 100,
     ...overrides,
   };
 }
@@ -46,7 +46,9 @@ const pct = (x: number) => `${(100 * x).toFixed(x < 0.001 && x > 0 ? 3 : 1)} %`;
 
 function line(r: PoolReport): string {
   const s = r.scenario;
-  const refused = r.saturated ? "saturated (> 20 %, stopped)" : pct(r.pNoFreeWorkerId);
+  const refused = r.saturated
+    ? "saturated (stopped at 100 refused starts)"
+    : pct(r.pNoFreeWorkerId);
   const writes = r.saturated ? "-" : r.writesPerSecond.toFixed(1);
   return `| ${s.startsPerHour.toLocaleString("en")} | ${s.ttlMs / 1000} s | ${s.layout} | ${r.ranges.join(" ")} | ${r.peakLive.toLocaleString("en")} | ${pct(r.peakFraction)} | ${Math.round(r.demand).toLocaleString("en")} | ${refused} | ${writes} |`;
 }

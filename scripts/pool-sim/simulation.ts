@@ -39,10 +39,10 @@ export interface PoolScenario {
   sampleEveryS: number;
   seed: number;
   /**
-   * Stop early once more than this share of starts (at least 200, warm-up included) was refused: the pool
-   * is saturated, and simulating every refused request's re-check would only cost time.
+   * Stop early after this many refused starts (warm-up included): the pool is too small for the
+   * load, and simulating every refused request's re-check would only cost time.
    */
-  saturatedAbove?: number;
+  stopAfterRefusals?: number;
 }
 
 export interface PoolReport {
@@ -71,7 +71,7 @@ export interface PoolReport {
     get: number;
   };
   writesPerSecond: number;
-  /** Stopped early by `saturatedAbove` (the counts cover the simulated part only). */
+  /** Stopped early by `stopAfterRefusals` (the counts cover the simulated part only). */
   saturated: boolean;
   /** Simulated seconds of the measured window. */
   measuredS: number;
@@ -198,11 +198,11 @@ export async function simulatePool(scenario: PoolScenario): Promise<PoolReport> 
     });
   }
   let saturated = false;
-  const limit = scenario.saturatedAbove ?? 1;
+  const limit = scenario.stopAfterRefusals ?? Number.POSITIVE_INFINITY;
   for (let event = queue.pop(); event; event = queue.pop()) {
     clock.ms = Math.max(clock.ms, event.atMs);
     await event.run();
-    if (all.starts >= 200 && all.refused > limit * all.starts) {
+    if (all.refused >= limit) {
       saturated = true;
       break;
     }
