@@ -35,9 +35,10 @@ COPY scripts ./scripts
 # The image's `node` user, by number so that Kubernetes' runAsNonRoot can verify it.
 USER 1000:1000
 EXPOSE 8080
-# slim has no curl: probe with Node's own fetch.
+# Healthy when ready to issue IDs (/readyz: a lease held, or a static WORKER_ID). slim has no
+# curl: probe with Node's own fetch.
 HEALTHCHECK --interval=10s --timeout=3s --start-period=10s --retries=3 \
-  CMD ["node", "-e", "fetch('http://127.0.0.1:'+(process.env.PORT||8080)+'/health').then(r=>process.exit(r.ok?0:1),()=>process.exit(1))"]
+  CMD ["node", "-e", "fetch('http://127.0.0.1:'+(process.env.PORT||8080)+'/readyz').then(r=>process.exit(r.ok?0:1),()=>process.exit(1))"]
 # Exec form: Node runs as PID 1 and receives SIGTERM itself, which it handles by shutting down
 # gracefully (within 5 s). Not `npm start` nor a shell form: they would stand between the signal
 # and Node.

@@ -1,8 +1,9 @@
 // npm run bench:client: IDs through edgeflake/client's prefetching next() against the two ways of
 // fetching by hand (one request per ID, one request per 1000 IDs), one local server, one run.
 // `-- --record` writes the figures into docs/BENCHMARKS.md; without it they are only printed.
+
+import { startNodeEntry } from "../scripts/lib/node-entry.ts";
 import { createClient } from "../src/client/index.ts";
-import { startNodeServer } from "../test/support/node-server.ts";
 import { machineLine, table, writeSection } from "./report.ts";
 
 const RECORD = process.argv.includes("--record");
@@ -107,7 +108,7 @@ function micros(us: number): string {
   return us >= 1000 ? `${(us / 1000).toFixed(2)} ms` : `${us.toFixed(2)} µs`;
 }
 
-const server = await startNodeServer({ WORKER_ID: "1", LOG_LEVEL: "info" });
+const server = await startNodeEntry({ WORKER_ID: "1", LOG_LEVEL: "info" });
 let results: Result[];
 try {
   // Warm-up of every path (JIT, keep-alive connections), then the measured run.

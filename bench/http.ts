@@ -1,9 +1,11 @@
 // npm run bench:http: edgeflake's HTTP routes against bare node:http, one run, ratios printed.
-import { type ChildProcess, spawn } from "node:child_process";
+import type { ChildProcess } from "node:child_process";
 import { readFileSync } from "node:fs";
 import { fileURLToPath } from "node:url";
 import autocannon from "autocannon";
-import { freePort } from "../test/support/node-server.ts";
+import { freePort } from "../scripts/lib/free-port.ts";
+import { nodeEntrySpec } from "../scripts/lib/node-entry.ts";
+import { spawnProcess } from "../scripts/lib/process-harness.ts";
 import { machineLine, table, writeSection } from "./report.ts";
 
 const DURATION_S = Number(process.env.BENCH_DURATION ?? 10);
@@ -17,33 +19,14 @@ interface Server {
   readyMs: number;
 }
 
+/** `entry` (edgeflake's Node entry or the bare server) on the process harness, once it listens. */
 async function start(entry: string, env: Record<string, string>): Promise<Server> {
   const port = await freePort();
-  const started = performance.now();
-  const child = spawn(process.execPath, [fileURLToPath(new URL(entry, import.meta.url))], {
-    env: {
-      PATH: process.env.PATH ?? "",
-      ...env,
-      PORT: String(port),
-      HOST: "127.0.0.1",
-      LOG_LEVEL: "info",
-    },
-    stdio: ["ignore", "pipe", "inherit"],
-  });
-  await new Promise<void>((resolve, reject) => {
-    const timer = setTimeout(
-      () => reject(new Error(`${entry} did not listen within 15 s`)),
-      15_000,
-    );
-    child.stdout?.on("data", (chunk: Buffer) => {
-      if (chunk.toString().includes('"listening"')) {
-        clearTimeout(timer);
-        resolve();
-      }
-    });
-    child.once("exit", (code) => reject(new Error(`${entry} exited with ${code}`)));
-  });
-  return { url: `http://127.0.0.1:${port}`, child, readyMs: performance.now() - started };
+  const args = [fileURLToPath(new URL(entry, import.meta.url))];
+  const server = spawnProcess({ ...nodeEntrySpec(env, port), args });
+  await server.waitForLog((log) => log.msg === "listening");
+  const readyMs = performance.now() - server.spawnedAt;
+  return { url: `http://127.0.0.1:${port}`, child: server.child, readyMs };
 }
 
 /** CPU seconds (user + system) the process has used, from /proc. */

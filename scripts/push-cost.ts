@@ -4,10 +4,10 @@
 // the invocation latency with and without a push, as medians, p99 and their ratio.
 import { MemoryLeaseStore, MemoryLeaseTable } from "../src/lease/index.ts";
 import { createLambdaHandler } from "../src/targets/lambda.ts";
-import { lambdaFetch } from "../test/lambda/events.ts";
-import { promQuery } from "../test/metrics/prom-query.ts";
-import { startPrometheusReceiver } from "../test/metrics/prometheus.ts";
-import { FakeClock } from "../test/support/fake-clock.ts";
+import { FakeClock } from "./lib/fake-clock.ts";
+import { lambdaFetch } from "./lib/lambda-events.ts";
+import { promQuery } from "./lib/prom-query.ts";
+import { startPrometheusReceiver } from "./lib/prometheus.ts";
 
 const INVOCATIONS = 200;
 const prometheus = await startPrometheusReceiver();

@@ -5,7 +5,7 @@
 import { readFileSync } from "node:fs";
 import { parseArgs } from "node:util";
 import autocannon from "autocannon";
-import { startNodeServer } from "../test/support/node-server.ts";
+import { startNodeEntry } from "./lib/node-entry.ts";
 
 export interface SoakOptions {
   seconds: number;
@@ -76,9 +76,9 @@ export async function runSoak(options: SoakOptions): Promise<SoakResult> {
   const connections = options.connections ?? 100;
   const warmupSeconds =
     options.warmupSeconds ?? Math.min(30, Math.max(5, Math.round(options.seconds / 10)));
-  const server = await startNodeServer({ WORKER_ID: "7" });
+  const server = await startNodeEntry({ WORKER_ID: "7" });
   try {
-    const pid = server.process.pid as number;
+    const pid = server.pid;
     const url = server.url;
     await autocannon({ url, connections, duration: warmupSeconds, requests: REQUESTS });
 

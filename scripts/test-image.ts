@@ -26,6 +26,8 @@ import {
   runCommand,
   ULIMITS,
 } from "./image/podman.ts";
+import { freePort } from "./lib/free-port.ts";
+import { waitFor } from "./lib/wait-for.ts";
 
 const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), "..");
 const IMAGE = "edgeflake:image-test";
@@ -85,38 +87,6 @@ async function npmSecrets(dir: string): Promise<string[]> {
   writeFileSync(npmrc, `${lines.join("\n")}\n`, { mode: 0o600 });
   args.push("--secret", `id=npmrc,src=${npmrc}`);
   return args;
-}
-
-/** A free loopback port (the container shares the host's network). */
-async function freePort(): Promise<number> {
-  const { createServer } = await import("node:net");
-  return new Promise((done, fail) => {
-    const server = createServer();
-    server.on("error", fail);
-    server.listen(0, "127.0.0.1", () => {
-      const { port } = server.address() as AddressInfo;
-      server.close(() => done(port));
-    });
-  });
-}
-
-async function waitFor<T>(
-  what: string,
-  probe: () => Promise<T | undefined>,
-  ms: number,
-): Promise<T> {
-  const deadline = Date.now() + ms;
-  let last: unknown;
-  while (Date.now() < deadline) {
-    try {
-      const value = await probe();
-      if (value !== undefined) return value;
-    } catch (error) {
-      last = error;
-    }
-    await new Promise((r) => setTimeout(r, 250));
-  }
-  throw new CheckFailed(`timed out waiting for ${what}${last ? ` (${String(last)})` : ""}`);
 }
 
 async function main(): Promise<number> {
@@ -256,6 +226,10 @@ async function main(): Promise<number> {
       throw new CheckFailed(`${(error as Error).message}\n${await logs()}`);
     });
     check(health, "GET /health answers 200");
+    for (const probe of ["/livez", "/readyz"]) {
+      const status = (await fetch(`${url}${probe}`)).status;
+      check(status === 200, `GET ${probe} (the Kubernetes probes' path) answers 200 (${status})`);
+    }
 
     const generated = await fetch(`${url}/generate`);
     const body = (await generated.json()) as { id?: unknown };

@@ -26,6 +26,7 @@ export interface ServiceOptions {
   healthChecks?: AppDeps["healthChecks"];
   leaseOnDemand?: AppDeps["leaseOnDemand"];
   healthFacts?: AppDeps["healthFacts"];
+  readinessChecks?: AppDeps["readinessChecks"];
 }
 
 /** Builds the generator (static worker ID when configured), its metrics registry and the app. */
@@ -55,6 +56,7 @@ export function createService(config: AppConfig, options: ServiceOptions): Servi
       healthChecks: options.healthChecks,
       leaseOnDemand: options.leaseOnDemand,
       healthFacts: options.healthFacts,
+      readinessChecks: options.readinessChecks,
     },
     version,
   );

@@ -40,7 +40,7 @@ export interface FaultRecord {
   detail: Record<string, unknown>;
 }
 
-/** What a SIGSTOPped holder did after SIGCONT (DESIGN section 4: nothing under the lost lease). */
+/** What a SIGSTOPped holder did after SIGCONT (docs/ARCHITECTURE.md#fencing: nothing under the lost lease). */
 export interface PauseCheck {
   workerId: number;
   /** `expiresAt` of the paused holder's lease, read from the table while it was stopped. */

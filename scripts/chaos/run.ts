@@ -8,7 +8,7 @@ import { createDynamoDbClient } from "../../src/lease/dynamodb-client.ts";
 import { DynamoDbLeaseStore } from "../../src/lease/dynamodb-store.ts";
 import { createLeaseTable } from "../../src/lease/dynamodb-table.ts";
 import { CLOCK_CONTROL_PATH } from "../../src/targets/clock-control.ts";
-import { mulberry32 } from "../../test/support/prng.ts";
+import { mulberry32 } from "../lib/prng.ts";
 import { DynaliteProcess, freePort, Incarnation, type Log, onInterrupt, sleep } from "./fleet.ts";
 import { IdLog } from "./id-log.ts";
 import type {
@@ -212,7 +212,7 @@ export async function runChaos(options: ChaosOptions): Promise<ChaosReport> {
     const pull = async (slot: Slot) => {
       while (pulling) {
         const incarnation = slot.current;
-        if (!incarnation.listening) {
+        if (!incarnation.serving) {
           await sleep(25);
           continue;
         }
@@ -271,7 +271,7 @@ export async function runChaos(options: ChaosOptions): Promise<ChaosReport> {
       slots.filter(
         (s) =>
           (!group || s.group === group) &&
-          s.current.listening &&
+          s.current.serving &&
           s.lastWorker >= 0 &&
           Date.now() - s.lastIssuedAt < 1_000,
       );
@@ -351,7 +351,7 @@ export async function runChaos(options: ChaosOptions): Promise<ChaosReport> {
         const candidates =
           kind === "clock-backward"
             ? issuing()
-            : slots.filter((s) => s.current.listening && s.current.alive);
+            : slots.filter((s) => s.current.serving && s.current.alive);
         const slot = pick(candidates);
         if (!slot) return;
         const sign = kind === "clock-forward" ? 1 : -1;

@@ -10,6 +10,7 @@ import { healthIssues, publicIssue } from "./health.ts";
 import { layoutDocument } from "./layout-route.ts";
 import { prefersText, wantsJson } from "./negotiate.ts";
 import { openApiDocument } from "./openapi.ts";
+import { livez, readyz } from "./probes.ts";
 import {
   API_HEADER_OBJECT,
   apiHeaders,
@@ -142,6 +143,9 @@ export function createApp(deps: AppDeps, version = "0.0.0"): Hono {
     { path: "/generate", handler: protect(generate, deps.authToken), ids: true },
     { path: "/decode/:id", handler: protect(decode, deps.authToken), ids: true },
     { path: "/health", handler: health },
+    // Probes (probes.ts): open like /health, never issuing or leasing.
+    { path: "/livez", handler: withHeaders(livez) },
+    { path: "/readyz", handler: withHeaders((c) => readyz(c, deps)) },
     {
       path: "/metrics",
       handler: protect(async (c, x) => {
@@ -250,6 +254,14 @@ function answerHeaders(c: Context, x: Exchange): void {
   apiHeaders(c);
   c.header(REQUEST_ID_HEADER, x.requestId);
   if (x.cors) for (const [name, value] of Object.entries(x.cors)) c.header(name, value);
+}
+
+/** A handler that answers with the common headers (answerHeaders). */
+function withHeaders(respond: (c: Context) => Response): Handler {
+  return (c, x) => {
+    answerHeaders(c, x);
+    return respond(c);
+  };
 }
 
 /** A problem answer naming the request, with CORS headers on ID routes. */

@@ -30,6 +30,16 @@ export function healthIssues(deps: AppDeps): HealthIssue[] {
   return issues;
 }
 
+/** Why this instance should get no traffic now (/readyz), public parts only; empty means ready. */
+export function readinessIssues(deps: AppDeps): HealthIssue[] {
+  const now = deps.clock.now();
+  const checks = deps.readinessChecks ?? [];
+  return checks
+    .map((check) => check(now))
+    .filter((i) => i !== null)
+    .map((i) => publicIssue(separateCause(i)));
+}
+
 /** What anyone may see: the check and its short reason (worker, time left), no internals. */
 export function publicIssue(issue: HealthIssue): HealthIssue {
   return { check: issue.check, detail: issue.detail };

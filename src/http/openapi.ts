@@ -30,6 +30,62 @@ const problem = {
   },
 };
 
+const issue = {
+  type: "object",
+  required: ["check", "detail"],
+  properties: { check: { type: "string" }, detail: { type: "string" } },
+};
+
+/** What /readyz answers with `Accept: application/json` (text otherwise). */
+const readiness = (status: "ok" | "unavailable") => ({
+  "application/json": {
+    schema: {
+      type: "object",
+      required: ["status", "workerId", "issues"],
+      properties: {
+        status: { const: status },
+        workerId: { type: "integer", description: "-1 while none is held" },
+        issues: { type: "array", items: issue },
+      },
+    },
+  },
+  "text/plain": { schema: { type: "string" } },
+});
+
+/** The probes' path items (probes.ts). */
+const probePaths = {
+  "/livez": {
+    get: {
+      summary: "Liveness: 200 whenever the process answers; never tied to the lease store",
+      responses: {
+        "200": {
+          description: "the process works (text `OK: live`, or JSON with Accept)",
+          content: {
+            "application/json": {
+              schema: {
+                type: "object",
+                required: ["status"],
+                properties: { status: { const: "ok" } },
+              },
+            },
+            "text/plain": { schema: { type: "string" } },
+          },
+        },
+      },
+    },
+  },
+  "/readyz": {
+    get: {
+      summary:
+        "Readiness: 503 while a leasing instance holds no lease or it is about to lapse; static WORKER_ID always ready",
+      responses: {
+        "200": { description: "ready to issue IDs", content: readiness("ok") },
+        "503": { description: "not ready, with the reasons", content: readiness("unavailable") },
+      },
+    },
+  },
+};
+
 /** The OpenAPI 3.1 description of the routes, built from the same schemas that validate requests. */
 export function openApiDocument(version: string, maxBatch: number): JsonSchema {
   const id = z.toJSONSchema(idSchema);
@@ -110,6 +166,7 @@ export function openApiDocument(version: string, maxBatch: number): JsonSchema {
           },
         },
       },
+      ...probePaths,
       "/metrics": {
         get: {
           summary: "Prometheus text exposition",

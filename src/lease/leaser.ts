@@ -6,7 +6,7 @@ import { type Logger, silentLogger } from "../log.ts";
 import type { Background, HealthIssue } from "../service-types.ts";
 import { Acquirer } from "./acquirer.ts";
 import { LeaseLostError } from "./errors.ts";
-import { leaseHealthIssue } from "./health.ts";
+import { type LeasingMode, leaseHealthIssue, leaseReadinessIssue } from "./health.ts";
 import { LeaseMetrics, type LeaseState } from "./metrics.ts";
 import { StoreOutcomes } from "./outcomes.ts";
 import { errorMessage } from "./policy.ts";
@@ -14,7 +14,7 @@ import { RenewalTimer } from "./renewal-timer.ts";
 import type { HolderInfo, Lease, LeaseStore } from "./store.ts";
 import { shortPeriodMs, type Tenure } from "./tenure.ts";
 import { globalTimers, type Timers } from "./timers.ts";
-import { fullRange, maxOf, type WorkerIdRange } from "./worker-range.ts";
+import { leaseRange, type WorkerIdRange } from "./worker-range.ts";
 
 export interface LeaserOptions {
   store: LeaseStore;
@@ -41,8 +41,8 @@ export interface LeaserOptions {
 }
 
 /**
- * Leases a worker ID for one generator and keeps the fencing rule (DESIGN section 4): the generator
- * issues only timestamps in `[previous holder's expiresAt, own expiresAt)`. It drives the generator
+ * Leases a worker ID for one generator and keeps the fencing rule (docs/ARCHITECTURE.md#fencing):
+ * the generator issues only timestamps in `[previous holder's expiresAt, own expiresAt)`. It drives the generator
  * only through `assign`, `extend` and `revoke`; at `expiresAt` without renewal the generator fails
  * closed by itself. What is due when is the held `Tenure`'s `phase` (tenure.ts).
  *
@@ -91,11 +91,7 @@ export class Leaser {
             this.tenure ? (this.tenure.expiresAt - this.clock.now()) / 1000 : undefined,
         })
       : undefined;
-    const count = this.generator.layout.maxWorkerId + 1;
-    this.range = options.workerIds ?? fullRange(Math.min(options.workerIdCount ?? count, count));
-    if (maxOf(this.range) >= count) {
-      throw new RangeError(`worker IDs ${this.range.text} exceed the layout's 0-${count - 1}`);
-    }
+    this.range = leaseRange(this.generator.layout.maxWorkerId + 1, options);
     this.acquirer = new Acquirer({
       store: this.store,
       layout: this.generator.layout,
@@ -154,6 +150,11 @@ export class Leaser {
   /** For `AppDeps.healthChecks`: an issue when there is no lease or its renewals are overdue. */
   readonly healthCheck = (nowMs: number): HealthIssue | null =>
     leaseHealthIssue(this.tenure, nowMs, this.stopped, this.outcomes.lastError);
+
+  /** For `AppDeps.readinessChecks` (/readyz); `mode` is how the target leases (health.ts). */
+  readinessCheck(nowMs: number, mode: LeasingMode = "at-start"): HealthIssue | null {
+    return leaseReadinessIssue(this.tenure, nowMs, this.stopped, this.outcomes.lastError, mode);
+  }
 
   /** Node: acquires (waiting while every worker ID is held), then renews on a timer when due. */
   start(): Promise<void> {

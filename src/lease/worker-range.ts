@@ -14,6 +14,21 @@ export function fullRange(count: number): WorkerIdRange {
   return rangeOf([[0, count - 1]]);
 }
 
+/**
+ * The range a leaser draws from: `workerIds`, else `0..workerIdCount-1`, else the layout's
+ * `count` worker IDs; throws RangeError when it reaches beyond the layout.
+ */
+export function leaseRange(
+  count: number,
+  options: { workerIds?: WorkerIdRange; workerIdCount?: number },
+): WorkerIdRange {
+  const range = options.workerIds ?? fullRange(Math.min(options.workerIdCount ?? count, count));
+  if (maxOf(range) >= count) {
+    throw new RangeError(`worker IDs ${range.text} exceed the layout's 0-${count - 1}`);
+  }
+  return range;
+}
+
 /** Spans sorted and validated into a range; throws RangeError on overlaps or bad bounds. */
 export function rangeOf(spans: readonly (readonly [number, number])[]): WorkerIdRange {
   const sorted = [...spans].sort((a, b) => a[0] - b[0]);

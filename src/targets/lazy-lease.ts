@@ -13,7 +13,10 @@ import { createService, type Service, type ServiceOptions } from "../service.ts"
 import type { Background } from "../service-types.ts";
 
 export interface LazyLeaseOptions
-  extends Omit<ServiceOptions, "beforeIssue" | "beforeHealth" | "healthChecks"> {
+  extends Omit<
+    ServiceOptions,
+    "beforeIssue" | "beforeHealth" | "healthChecks" | "readinessChecks"
+  > {
   /** Written into the lease item so operators can find the holder. */
   info: HolderInfo;
   /** Explicit AWS credentials (Workers bindings); unset means the SDK's default chain (Lambda). */
@@ -68,6 +71,8 @@ export function createLazyLeasedService(
     healthChecks: [(nowMs) => late.health?.check(nowMs) ?? null],
     leaseOnDemand: true,
     healthFacts: (nowMs) => ({ lease: leaseHealthFacts(late.leaser as Leaser, nowMs) }),
+    // /readyz never acquires: an instance without a lease is ready unless the store just failed.
+    readinessChecks: [(nowMs) => late.leaser?.readinessCheck(nowMs, "on-demand") ?? null],
   });
   const ensure = async (background: Background): Promise<void> => {
     const leaser = late.leaser as Leaser;

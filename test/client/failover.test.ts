@@ -1,10 +1,10 @@
 // Failover and backoff against real servers: Node server processes (one SIGKILLed mid-run) and a
 // server answering 503 with Retry-After.
 import { afterEach, describe, expect, it } from "vitest";
+import { type NodeProcess, startNodeEntry } from "../../scripts/lib/node-entry.ts";
 import { createClient, ServiceUnavailableError } from "../../src/client/index.ts";
 import { decodeId } from "../../src/core/decode.ts";
 import { createLayout, DEFAULT_EPOCH_MS } from "../../src/core/layout.ts";
-import { type RunningServer, startNodeServer } from "../support/node-server.ts";
 import { type LocalServer, startFailingServer, strictlyIncreasing } from "./support.ts";
 
 const layout = createLayout("classic", DEFAULT_EPOCH_MS, Date.now());
@@ -17,8 +17,8 @@ describe("edgeflake/client failover and backoff", () => {
   afterEach(async () => {
     await Promise.all(cleanups.splice(0).map((cleanup) => cleanup()));
   });
-  async function nodeServer(workerId: number): Promise<RunningServer> {
-    const server = await startNodeServer({ WORKER_ID: String(workerId) });
+  async function nodeServer(workerId: number): Promise<NodeProcess> {
+    const server = await startNodeEntry({ WORKER_ID: String(workerId) });
     cleanups.push(() => server.stop("SIGKILL"));
     return server;
   }
@@ -33,7 +33,7 @@ describe("edgeflake/client failover and backoff", () => {
     const client = createClient({ urls: [first.url, second.url], prefetch: { maxBatch: 1000 } });
     const ids: string[] = [];
     for (let i = 0; i < 120_000; i++) {
-      if (i === 40_000) first.process.kill("SIGKILL");
+      if (i === 40_000) first.child.kill("SIGKILL");
       ids.push(await client.next());
       // Now and then let I/O in, as an application between two IDs would.
       if (i % 1000 === 0) await new Promise((resolve) => setImmediate(resolve));

@@ -1,12 +1,9 @@
-// Servers for the client tests: the real app on a real loopback socket in this process, and tiny
+// Servers for the client tests: the Node target on a real loopback socket in this process, and tiny
 // node:http stand-ins for the failures a real server cannot be made to produce on demand.
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from "node:http";
 import type { AddressInfo } from "node:net";
-import { getRequestListener } from "@hono/node-server";
-import { parseConfig } from "../../src/config.ts";
 import { silentLogger } from "../../src/log.ts";
-import { createService } from "../../src/service.ts";
-import { systemClock } from "../../src/system-clock.ts";
+import { createNodeServer } from "../../src/targets/node-server.ts";
 
 export interface LocalServer {
   url: string;
@@ -32,22 +29,18 @@ function closer(server: Server): () => Promise<void> {
     });
 }
 
-/** The edgeflake app (static worker ID) served on a free loopback port, in this process. */
+/** The Node target (static worker ID) from `createNodeServer` on a free loopback port, in this process. */
 export async function startAppServer(env: Record<string, string> = {}): Promise<LocalServer> {
-  const config = parseConfig({ WORKER_ID: "9", ...env }, Date.now());
-  const { app } = createService(config, {
-    clock: systemClock,
-    logger: silentLogger,
-    runtime: "node",
-    version: "test",
-  });
-  const listener = getRequestListener(app.fetch);
+  const node = createNodeServer(
+    { WORKER_ID: "9", ...env },
+    { logger: silentLogger, port: 0, host: "127.0.0.1", processMetrics: false },
+  );
   const requests: LocalServer["requests"] = [];
-  const { server, url } = await listen((req, res) => {
+  node.server.prependListener("request", (req: IncomingMessage) => {
     requests.push({ path: req.url ?? "", atMs: Date.now() });
-    void listener(req, res);
   });
-  return { url, requests, close: closer(server) };
+  await node.start();
+  return { url: node.url, requests, close: closer(node.server) };
 }
 
 /** Answers every request with `status` (503 by default) as problem+json, with `headers`. */

@@ -53,7 +53,7 @@ const scenarioArb = fc.record({
 
 type Outcome = { ids: { tick: number; sequence: number }[] } | { error: "backward" | "lease" };
 
-/** The rules of DESIGN section 3, written plainly; the generator must agree with it exactly. */
+/** The rules of docs/ARCHITECTURE.md#the-generator, written plainly; the generator must agree with it exactly. */
 class ReferenceModel {
   lastTick = -1;
   sequence = -1;

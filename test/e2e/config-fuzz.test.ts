@@ -2,14 +2,11 @@
 // never starts half-configured. It exits 1 before listening, names every bad variable on stderr,
 // never echoes a token, and prints no stack trace. (parseConfig's own property test is in
 // test/config.test.ts.)
-import { spawn } from "node:child_process";
 import { connect } from "node:net";
-import { fileURLToPath } from "node:url";
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
-import { freePort } from "../support/node-server.ts";
+import { runNodeEntryToExit } from "../../scripts/lib/node-entry.ts";
 
-const ENTRY = fileURLToPath(new URL("../../src/targets/node.ts", import.meta.url));
 const SECRET = "not-a-valid-token\u00e9-but-secret";
 
 // Values each variable's schema rejects (checked without a layout, so any mix is reported whole).
@@ -46,22 +43,7 @@ interface Run {
 }
 
 async function run(env: Record<string, string>): Promise<Run> {
-  const port = await freePort();
-  const child = spawn(process.execPath, [ENTRY], {
-    env: { PATH: process.env.PATH ?? "", HOST: "127.0.0.1", PORT: String(port), ...env },
-    stdio: ["ignore", "pipe", "pipe"],
-  });
-  let stdout = "";
-  let stderr = "";
-  child.stdout.on("data", (chunk: Buffer) => {
-    stdout += chunk.toString();
-  });
-  child.stderr.on("data", (chunk: Buffer) => {
-    stderr += chunk.toString();
-  });
-  const timer = setTimeout(() => child.kill("SIGKILL"), 15_000);
-  const code = await new Promise<number | null>((resolve) => child.once("exit", resolve));
-  clearTimeout(timer);
+  const { code, stdout, stderr, port } = await runNodeEntryToExit(env);
   // Nothing may be listening on the port it was given.
   const listened = await new Promise<boolean>((resolve) => {
     const socket = connect(port, "127.0.0.1");

@@ -3,6 +3,7 @@
 // The in-process fuzzing of the app is test/http/fuzz.test.ts.
 import fc from "fast-check";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { type NodeProcess, startNodeEntry } from "../../scripts/lib/node-entry.ts";
 import { decodeId } from "../../src/core/decode.ts";
 import { createLayout, DEFAULT_EPOCH_MS } from "../../src/core/layout.ts";
 import {
@@ -13,16 +14,15 @@ import {
   idText,
   rawQuery,
 } from "../http/fuzz-support.ts";
-import { type RunningServer, startNodeServer } from "../support/node-server.ts";
 import { getRequest, rawRequest } from "../support/raw-http.ts";
 
 const AUTH_TOKEN = "e2e-fuzz-auth-token-0123456789";
 const METRICS_TOKEN = "e2e-fuzz-metrics-token-012345";
 const layout = createLayout("classic", DEFAULT_EPOCH_MS, Date.now());
 
-let server: RunningServer;
+let server: NodeProcess;
 beforeAll(async () => {
-  server = await startNodeServer({ WORKER_ID: "11", AUTH_TOKEN, METRICS_TOKEN });
+  server = await startNodeEntry({ WORKER_ID: "11", AUTH_TOKEN, METRICS_TOKEN });
 });
 afterAll(async () => {
   await server?.stop("SIGKILL");
@@ -179,7 +179,7 @@ describe("bad input against the running Node server (raw requests over loopback)
   });
 
   it("afterwards: the same process is healthy, logged no unexpected error, and issues correct IDs", async () => {
-    expect(server.process.exitCode).toBeNull();
+    expect(server.child.exitCode).toBeNull();
     const health = await send(getRequest("/health"), "health");
     expect(health.status).toBe(200);
     const after = await generated(10_000);
@@ -189,13 +189,13 @@ describe("bad input against the running Node server (raw requests over loopback)
     expect(last.workerId).toBe(11);
     expect(Math.abs(last.timestamp - Date.now())).toBeLessThan(60_000);
     expect(server.logs.filter((log) => Number(log.level) >= 50)).toEqual([]);
-    expect(server.stderr()).toBe("");
+    expect(server.stderr).toBe("");
   });
 
   it("no secret in any log line, though requests carried right and wrong tokens", async () => {
     await send(getRequest("/metrics", [`Authorization: Bearer ${METRICS_TOKEN}`]), "metrics");
     await send(getRequest("/generate", [`Authorization: Bearer ${METRICS_TOKEN}`]), "wrong");
-    const everything = JSON.stringify(server.logs) + server.stderr();
+    const everything = JSON.stringify(server.logs) + server.stderr;
     expect(everything).not.toContain(AUTH_TOKEN);
     expect(everything).not.toContain(METRICS_TOKEN);
     expect(everything).toContain("<redacted>");

@@ -1,14 +1,14 @@
 import { spawnSync } from "node:child_process";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { httpContract } from "../http/contract.ts";
 import {
-  type RunningServer,
-  runNodeServerExpectingFailure,
-  startNodeServer,
-} from "../support/node-server.ts";
+  type NodeProcess,
+  runNodeEntryToExit,
+  startNodeEntry,
+} from "../../scripts/lib/node-entry.ts";
+import { httpContract } from "../http/contract.ts";
 
 httpContract("Node server process (npm start)", async (env) => {
-  const server = await startNodeServer(env);
+  const server = await startNodeEntry(env);
   return {
     fetch: (path, init) => fetch(server.url + path, init),
     close: async () => {
@@ -28,9 +28,9 @@ const SEED_METRICS: [string, string][] = [
 ];
 
 describe("Node server process", () => {
-  let server: RunningServer;
+  let server: NodeProcess;
   beforeAll(async () => {
-    server = await startNodeServer({
+    server = await startNodeEntry({
       WORKER_ID: "9",
       DEMO_LOAD: "500",
       AUTH_TOKEN: "secret-token-that-must-not-leak",
@@ -95,7 +95,7 @@ describe("Node server process", () => {
 
 describe("Node server lifecycle", () => {
   it("SIGTERM while a request is in flight: the request completes, the process exits 0 within 5 s", async () => {
-    const server = await startNodeServer({});
+    const server = await startNodeEntry({});
     const inFlight = fetch(`${server.url}/generate?count=10000`);
     await new Promise((resolve) => setTimeout(resolve, 5));
     const stoppedAt = performance.now();
@@ -108,7 +108,7 @@ describe("Node server lifecycle", () => {
   });
 
   it("a bad config value exits 1 naming the variable, before listening", async () => {
-    const { code, stderr } = await runNodeServerExpectingFailure({
+    const { code, stderr } = await runNodeEntryToExit({
       PORT: "70000",
       MAX_BATCH: "many",
     });

@@ -207,6 +207,26 @@ export function httpContract(name: string, factory: TargetFactory): void {
       await expectProblem(await open.fetch("/layout", { method: "POST" }), 405);
     });
 
+    it("GET /livez and /readyz answer 200 with a static worker ID, open like /health, in the OpenAPI document", async () => {
+      for (const [target, worker] of [
+        [open, 42],
+        [authed, 43],
+      ] as const) {
+        const probes: [string, string][] = [
+          ["/livez", "OK: live"],
+          ["/readyz", `OK: ready (worker ${worker})`],
+        ];
+        for (const [path, text] of probes) {
+          const response = await target.fetch(path);
+          expect(response.status, path).toBe(200);
+          expect(response.headers.get("cache-control")).toBe("no-store");
+          expect(await response.text()).toBe(text);
+        }
+      }
+      const doc = (await (await get("/openapi.json")).json()) as { paths: Record<string, unknown> };
+      expect(Object.keys(doc.paths)).toEqual(expect.arrayContaining(["/livez", "/readyz"]));
+    });
+
     it("GET /openapi.json describes the routes (OpenAPI 3.1)", async () => {
       const doc = (await (await get("/openapi.json")).json()) as {
         openapi: string;

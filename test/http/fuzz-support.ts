@@ -127,6 +127,8 @@ const ROUTE_PREFIXES = [
   "/decode//",
   "/health",
   "/health/",
+  "/livez",
+  "/readyz",
   "/metrics",
   "/openapi.json",
   "/layout",

@@ -92,12 +92,12 @@ describe("Dockerfile", () => {
     expect(existsSync(repoPath(cmd[1] ?? ""))).toBe(true);
   });
 
-  it("checks /health with Node's fetch (slim has no curl)", () => {
+  it("checks /readyz with Node's fetch (slim has no curl)", () => {
     const healthcheck = only("HEALTHCHECK");
     const test = execForm(healthcheck.slice(healthcheck.indexOf("CMD")));
     expect(test.slice(0, 2)).toEqual(["node", "-e"]);
     const url = healthcheckUrl(test, defaultPort());
-    expect(url.pathname).toBe("/health");
+    expect(url.pathname).toBe("/readyz"); // issue #15: was /health
     expect(Number(url.port)).toBe(defaultPort());
   });
 
@@ -231,7 +231,7 @@ describe("docker-compose.yml", () => {
       expect(appPort).toBe(port);
       expect(service?.ports?.map((p) => Number(p.split(":")[1]))).toEqual([appPort]);
       const url = healthcheckUrl(service?.healthcheck?.test ?? [], appPort);
-      expect(url.pathname).toBe("/health");
+      expect(url.pathname).toBe("/readyz"); // issue #15: was /health
       expect(Number(url.port)).toBe(appPort);
     }
   });

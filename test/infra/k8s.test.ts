@@ -160,8 +160,15 @@ describe("Deployment", () => {
     const envPort = container.env.find((e: { name: string }) => e.name === "PORT")?.value;
     expect(Number(envPort ?? port)).toBe(port);
     expect(container.ports.map((p: { containerPort: number }) => p.containerPort)).toEqual([port]);
-    for (const probe of [container.readinessProbe, container.livenessProbe]) {
-      expect(probe.httpGet.path).toBe("/health");
+    // Issue #15: liveness (and the startup probe) on /livez, readiness on /readyz, no longer /health.
+    expect(container.readinessProbe.httpGet.path).toBe("/readyz");
+    expect(container.livenessProbe.httpGet.path).toBe("/livez");
+    expect(container.startupProbe.httpGet.path).toBe("/livez");
+    for (const probe of [
+      container.readinessProbe,
+      container.livenessProbe,
+      container.startupProbe,
+    ]) {
       expect(containerPort(probe.httpGet.port)).toBe(port);
     }
     expect(containerPort(service.spec.ports[0].targetPort)).toBe(port);
@@ -172,6 +179,16 @@ describe("Deployment", () => {
         "prometheus.io/path": "/metrics",
       });
     }
+  });
+
+  it("readiness fails over within the third of the TTL during which /readyz is 503 before the lease lapses", () => {
+    const ttlMs = Number(
+      container.env.find((e: { name: string }) => e.name === "LEASE_TTL_MS").value,
+    );
+    const { periodSeconds, failureThreshold } = container.readinessProbe;
+    expect(periodSeconds * failureThreshold * 1000).toBeLessThanOrEqual(ttlMs / 3);
+    // Liveness starts only once the startup probe passed, so it needs no initial delay.
+    expect(container.livenessProbe.initialDelaySeconds).toBeUndefined();
   });
 
   it("runs non-root on a read-only root file system, as the Dockerfile's user", () => {

@@ -148,8 +148,8 @@ describe.runIf(requireTools("prometheus"))(
       await Promise.all(
         servers.map((server, i) =>
           waitFor(
-            `server ${i} to listen`,
-            async () => (/"msg":"listening"/.test(server.output()) ? true : undefined),
+            `server ${i} to be ready`,
+            async () => (/"msg":"ready"/.test(server.output()) ? true : undefined),
             15_000,
             logs,
           ),
@@ -364,6 +364,7 @@ describe.runIf(requireTools("prometheus"))(
       const paths = new Set<string>([
         container.readinessProbe.httpGet.path,
         container.livenessProbe.httpGet.path,
+        container.startupProbe.httpGet.path,
         k8sPod.metadata.annotations["prometheus.io/path"],
       ]);
       for (const path of paths) {

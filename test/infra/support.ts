@@ -1,10 +1,11 @@
 // Shared helpers for the infra tests: repository paths, YAML loading, external tools, free ports,
 // child processes that are always stopped, and the PromQL found in the dashboard and the rules.
-import { type ChildProcess, execFileSync, spawn } from "node:child_process";
+import { type ChildProcess, execFileSync } from "node:child_process";
 import { existsSync, readFileSync } from "node:fs";
 import { dirname, join, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
 import { parse, parseAllDocuments } from "yaml";
+import { type ManagedProcess, spawnProcess } from "../../scripts/lib/process-harness.ts";
 
 export const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), "../..");
 
@@ -79,70 +80,41 @@ export function run(
   }
 }
 
-export { freePort } from "../support/node-server.ts";
+export { freePort } from "../../scripts/lib/free-port.ts";
 
 /** A child process whose output is kept for error messages. */
 export interface Managed {
   child: ChildProcess;
   output: () => string;
   exited: Promise<{ code: number | null; signal: NodeJS.Signals | null }>;
+  process: ManagedProcess;
 }
 
-/** Starts a process with its output captured (last 64 KiB). */
+/** Starts a process (scripts/lib/process-harness.ts) with its output captured (last 64 KiB). */
 export function startProcess(
   command: string,
   args: string[],
   env: Record<string, string>,
   cwd = ROOT,
 ): Managed {
-  const child = spawn(command, args, {
-    cwd,
+  const managed = spawnProcess({
+    command,
+    args,
     env: { ...process.env, ...env },
-    stdio: ["ignore", "pipe", "pipe"],
+    cwd,
+    captureLimit: 65_536,
   });
-  let output = "";
-  const keep = (chunk: Buffer) => {
-    output = (output + chunk.toString("utf8")).slice(-65_536);
-  };
-  child.stdout?.on("data", keep);
-  child.stderr?.on("data", keep);
-  const exited = new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((done) => {
-    child.on("exit", (code, signal) => done({ code, signal }));
-  });
-  return { child, output: () => output, exited };
+  const { child } = managed;
+  const exited = managed.exited.then(() => ({ code: child.exitCode, signal: child.signalCode }));
+  return { child, output: () => managed.output, exited, process: managed };
 }
 
 /** Stops a process: SIGTERM, then SIGKILL after `graceMs`. Safe to call twice. */
 export async function stopProcess(managed: Managed | undefined, graceMs = 5_000): Promise<void> {
-  if (!managed || managed.child.exitCode !== null || managed.child.signalCode !== null) return;
-  managed.child.kill("SIGTERM");
-  const timer = setTimeout(() => managed.child.kill("SIGKILL"), graceMs);
-  await managed.exited;
-  clearTimeout(timer);
+  await managed?.process.stop("SIGTERM", graceMs);
 }
 
-/** Polls `check` until it returns a value (not undefined) or the time runs out. */
-export async function waitFor<T>(
-  what: string,
-  check: () => Promise<T | undefined>,
-  timeoutMs: number,
-  detail: () => string = () => "",
-): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  let lastError: unknown;
-  while (Date.now() < deadline) {
-    try {
-      const value = await check();
-      if (value !== undefined) return value;
-    } catch (error) {
-      lastError = error;
-    }
-    await new Promise((r) => setTimeout(r, 250));
-  }
-  throw new Error(
-    `timed out waiting for ${what}${lastError ? ` (last error: ${String(lastError)})` : ""}\n${detail()}`,
-  );
-}
+export { waitFor } from "../../scripts/lib/wait-for.ts";
 
 /** One PromQL expression and where it was found. */
 export interface Query {

@@ -1,17 +1,17 @@
 // End to end: `node src/targets/node.ts` processes leasing from one dynalite.
 import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
+import { type NodeProcess, startNodeEntry } from "../../scripts/lib/node-entry.ts";
 import { decodeId } from "../../src/core/decode.ts";
 import { createLayout, DEFAULT_EPOCH_MS } from "../../src/core/layout.ts";
 import { DynamoDbLeaseStore } from "../../src/lease/dynamodb-store.ts";
 import { type Dynalite, startDynalite } from "./support/dynalite.ts";
-import { NodeService } from "./support/node-process.ts";
 
 // 2 worker bits: four worker IDs, so a few processes fill the namespace.
 const LAYOUT = "custom:51/2/10/1";
 const layout = createLayout(LAYOUT, DEFAULT_EPOCH_MS, Date.now());
 
 let db: Dynalite;
-const running: NodeService[] = [];
+const running: NodeProcess[] = [];
 beforeAll(async () => {
   db = await startDynalite(true);
 });
@@ -33,7 +33,7 @@ async function env(extra: Record<string, string> = {}) {
 }
 
 async function start(vars: Record<string, string>, ready = true) {
-  const service = await NodeService.start(vars, ready);
+  const service = await startNodeEntry(vars, { ready });
   running.push(service);
   return service;
 }
@@ -43,7 +43,7 @@ interface Decoded {
   timestamp: number;
 }
 
-const ids = async (s: NodeService, count: number) =>
+const ids = async (s: NodeProcess, count: number) =>
   (await s.json<{ ids: string[] }>(`/generate?count=${count}`)).ids.map(BigInt);
 
 describe("Node target with DynamoDB leasing (dynalite)", () => {
@@ -79,10 +79,14 @@ describe("Node target with DynamoDB leasing (dynalite)", () => {
       info: { host: "test", runtime: "test" },
     });
     const fourth = await start(vars, false);
+    await fourth.waitForLog((log) => log.msg === "listening");
     await fourth.waitForLog((log) => /no free worker ID/.test(String(log.err)));
-    await expect(fourth.get("/health")).rejects.toThrow(); // not listening: not ready
+    // Issue #15: it listens at once (it used to not listen at all): alive, but neither ready nor healthy.
+    expect((await fourth.get("/readyz")).status).toBe(503);
+    expect((await fourth.get("/health")).status).toBe(503);
+    expect((await fourth.get("/livez")).status).toBe(200);
 
-    const leaving = services[1] as NodeService;
+    const leaving = services[1] as NodeProcess;
     const leavingWorker = workers[1] as number;
     const issued = await ids(leaving, 5_000);
     const exitCode = await leaving.stop("SIGTERM");

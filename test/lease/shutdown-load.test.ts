@@ -3,11 +3,11 @@
 // and a new process takes the same worker ID at once, issuing above every ID the first one issued.
 import { request } from "node:http";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { type NodeProcess, startNodeEntry } from "../../scripts/lib/node-entry.ts";
 import { decodeId } from "../../src/core/decode.ts";
 import { createLayout, DEFAULT_EPOCH_MS } from "../../src/core/layout.ts";
 import { DynamoDbLeaseStore } from "../../src/lease/dynamodb-store.ts";
 import { type Dynalite, startDynalite } from "./support/dynalite.ts";
-import { NodeService } from "./support/node-process.ts";
 
 // One worker bit: two worker IDs. The test holds one, so both processes must use the other.
 const LAYOUT = "custom:52/1/10/1";
@@ -60,7 +60,7 @@ function generate(port: number): Promise<Outcome> {
 }
 
 let db: Dynalite;
-const running: NodeService[] = [];
+const running: NodeProcess[] = [];
 beforeAll(async () => {
   db = await startDynalite();
 });
@@ -79,7 +79,7 @@ describe("graceful shutdown under load (leasing on dynalite)", () => {
       LAYOUT,
     };
     const store = new DynamoDbLeaseStore({ client: db.client(), table, namespace: "edgeflake" });
-    const first = await NodeService.start(vars);
+    const first = await startNodeEntry(vars);
     running.push(first);
     const { id } = await first.json<{ id: string }>("/generate");
     const worker = decodeId(BigInt(id), layout).workerId;
@@ -141,7 +141,7 @@ describe("graceful shutdown under load (leasing on dynalite)", () => {
 
     // A successor takes the same worker ID at once (no wait for the TTL) and issues above.
     const startedAt = Date.now();
-    const second = await NodeService.start(vars);
+    const second = await startNodeEntry(vars);
     running.push(second);
     expect(Date.now() - startedAt).toBeLessThan(5_000 - 1_000); // well within one TTL
     const next = (await second.json<{ ids: string[] }>("/generate?count=10000")).ids.map(BigInt);

@@ -1,5 +1,6 @@
 import { Counter, Histogram, Registry } from "prom-client";
 import { afterEach, describe, expect, it } from "vitest";
+import { mulberry32 } from "../../scripts/lib/prng.ts";
 import {
   ConfigError,
   type MetricsPushConfig,
@@ -13,7 +14,6 @@ import {
   snapshotRegistry,
 } from "../../src/metrics/remote-write/index.ts";
 import { FakeClock } from "../support/fake-clock.ts";
-import { mulberry32 } from "../support/prng.ts";
 import { type Receiver, startReceiver } from "./receiver.ts";
 import { decodeWriteRequest, snappyUncompress } from "./write-request.ts";
 

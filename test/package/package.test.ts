@@ -148,6 +148,24 @@ describe("the npm package, installed from its tarball", () => {
     expect(result.layoutName).toBe("classic");
   });
 
+  // The same plain-JavaScript consumer on the other runtimes the core and client promise, from the
+  // binaries of the optional dependencies @oven/bun-linux-x64 and @deno/linux-x64-glibc.
+  for (const [runtime, binary, args] of [
+    ["Bun", "node_modules/@oven/bun-linux-x64/bin/bun", ["consumer.mjs"]],
+    ["Deno", "node_modules/@deno/linux-x64-glibc/deno", ["run", "--allow-all", "consumer.mjs"]],
+  ] as const) {
+    it(`the same consumer runs on ${runtime}: unique, increasing IDs, decode matches /decode`, async () => {
+      const result = await run(join(ROOT, binary), [...args, server.url], consumer);
+      expect(result.stderr).not.toMatch(/error/i);
+      expect(result.code).toBe(0);
+      const out = JSON.parse(result.stdout) as Record<string, unknown>;
+      expect(out).toMatchObject({ count: 100_000, unique: 100_000, increasing: true });
+      expect(out.decodedLocally).toEqual(out.decodedByServer);
+      expect(out.bigintType).toBe("bigint");
+      expect(out.generatorIds).toHaveLength(3);
+    });
+  }
+
   it("a TypeScript consumer type-checks against the shipped .d.ts (and misuse does not)", async () => {
     const tsc = join(ROOT, "node_modules/typescript/bin/tsc");
     const ok = await run(process.execPath, [tsc, "-p", "tsconfig.json"], consumer);

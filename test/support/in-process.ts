@@ -1,17 +1,9 @@
-import { parseConfig } from "../../src/config.ts";
 import { silentLogger } from "../../src/log.ts";
-import { createService } from "../../src/service.ts";
-import { systemClock } from "../../src/system-clock.ts";
+import { createNodeServer } from "../../src/targets/node-server.ts";
 import type { TargetFactory } from "../http/contract.ts";
 
-/** The app in this process: `app.request` needs no socket. */
+/** The Node target's handler in this process (`createNodeServer`, never listening): no socket. */
 export const inProcessTarget: TargetFactory = async (env) => {
-  const config = parseConfig(env, Date.now());
-  const { app } = createService(config, {
-    clock: systemClock,
-    logger: silentLogger,
-    runtime: "node",
-    version: "test",
-  });
-  return { fetch: async (path, init) => app.request(path, init) };
+  const node = createNodeServer(env, { logger: silentLogger, processMetrics: false });
+  return { fetch: async (path, init) => node.fetch(new Request(`http://localhost${path}`, init)) };
 };

@@ -1,9 +1,9 @@
 // The test-only clock control: off by default, one exact value enables it, loud when on.
 import { afterEach, describe, expect, it } from "vitest";
+import { type NodeProcess, startNodeEntry } from "../../scripts/lib/node-entry.ts";
 import { ConfigError, parseConfig } from "../../src/config.ts";
 import type { Clock } from "../../src/core/clock.ts";
 import { CLOCK_CONTROL_PATH, ClockControl } from "../../src/targets/clock-control.ts";
-import { type RunningServer, startNodeServer } from "../support/node-server.ts";
 
 const NOW = Date.UTC(2026, 0, 1);
 const base: Clock = { now: () => NOW, monotonic: () => 5, sleep: async () => {} };
@@ -66,25 +66,25 @@ describe("CLOCK_CONTROL config", () => {
 });
 
 describe("Node target", () => {
-  let server: RunningServer | undefined;
+  let server: NodeProcess | undefined;
   afterEach(async () => {
     await server?.stop("SIGKILL");
     server = undefined;
   });
 
   it("has no clock route by default", async () => {
-    server = await startNodeServer({});
+    server = await startNodeEntry({});
     const response = await fetch(`${server.url}${CLOCK_CONTROL_PATH}`, {
       method: "POST",
       body: '{"offsetMs":5000}',
     });
     expect(response.status).toBe(404);
-    expect(server.stderr()).not.toMatch(/CLOCK_CONTROL/);
+    expect(server.stderr).not.toMatch(/CLOCK_CONTROL/);
   });
 
   it("with CLOCK_CONTROL=unsafe-test-only warns at start and issues IDs at the shifted time", async () => {
-    server = await startNodeServer({ CLOCK_CONTROL: "unsafe-test-only" });
-    expect(server.stderr()).toMatch(/WARNING CLOCK_CONTROL=unsafe-test-only.*TEST ONLY/);
+    server = await startNodeEntry({ CLOCK_CONTROL: "unsafe-test-only" });
+    expect(server.stderr).toMatch(/WARNING CLOCK_CONTROL=unsafe-test-only.*TEST ONLY/);
     expect(server.logs.some((l) => l.level === 40 && l.clockControl === true)).toBe(true);
     const offsetMs = 60_000;
     const set = await fetch(`${server.url}${CLOCK_CONTROL_PATH}`, {

@@ -3,6 +3,7 @@
 // interleaved by fast-check's scheduler, checked against a reference model of who may issue which
 // timestamps. Used by test/lease/protocol.model.test.ts with the memory store and with dynalite.
 import fc from "fast-check";
+import { mulberry32 } from "../../../scripts/lib/prng.ts";
 import { decodeId } from "../../../src/core/decode.ts";
 import { SnowflakeGenerator } from "../../../src/core/generator.ts";
 import type { Layout } from "../../../src/core/layout.ts";
@@ -14,7 +15,6 @@ import {
 import { Leaser } from "../../../src/lease/leaser.ts";
 import type { LeaseStore } from "../../../src/lease/store.ts";
 import { FakeClock } from "../../support/fake-clock.ts";
-import { mulberry32 } from "../../support/prng.ts";
 import { type AppliedWrite, ScheduledStore, type StoreFault } from "./scheduled-store.ts";
 
 export const HOLDERS = 3;
