@@ -1,5 +1,5 @@
 // npm run bench:lease: lease round trips and latency against dynalite, and the Node target's
-// start-to-ready time with leasing next to static mode. One run; figures go to docs/BENCHMARKS.md.
+// start-to-ready time with leasing next to static mode. One run; `-- --record` writes the figures to docs/BENCHMARKS.md.
 import { mkdtempSync, rmSync } from "node:fs";
 import type { AddressInfo } from "node:net";
 import { tmpdir } from "node:os";

@@ -10,13 +10,28 @@ export function machineLine(): string {
   return `${cpus().length} × ${cpu}, ${memGiB} GiB, Node ${process.version}, ${new Date().toISOString()}`;
 }
 
-/** Replaces the section between `<!-- bench:NAME -->` markers in docs/BENCHMARKS.md (or appends it). */
-export function writeSection(name: string, markdown: string): void {
+/**
+ * With `--record` on the command line, replaces the section between `<!-- bench:NAME -->` markers
+ * in docs/BENCHMARKS.md (or appends it); without, only says so: a run never rewrites the tracked
+ * file by accident. Returns whether it wrote.
+ */
+export function writeSection(
+  name: string,
+  markdown: string,
+  argv: readonly string[] = process.argv,
+  file: URL | string = FILE,
+): boolean {
+  if (!argv.includes("--record")) {
+    console.log(
+      `(not recorded: run with -- --record to write the ${name} section of docs/BENCHMARKS.md)`,
+    );
+    return false;
+  }
   const start = `<!-- bench:${name}:start -->`;
   const end = `<!-- bench:${name}:end -->`;
   let doc = "";
   try {
-    doc = readFileSync(FILE, "utf8");
+    doc = readFileSync(file, "utf8");
   } catch {
     doc = "# Benchmarks\n";
   }
@@ -27,7 +42,8 @@ export function writeSection(name: string, markdown: string): void {
     from >= 0 && to > from
       ? doc.slice(0, from) + block + doc.slice(to + end.length)
       : `${doc.trimEnd()}\n\n${block}\n`;
-  writeFileSync(FILE, doc);
+  writeFileSync(file, doc);
+  return true;
 }
 
 /** A markdown table from a header row and body rows. */

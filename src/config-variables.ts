@@ -18,6 +18,14 @@ function text(pattern: RegExp, problem: string) {
   return z.string().check(z.regex(pattern, problem));
 }
 
+// An SSM Parameter Store name: hierarchical (/edgeflake/prod/auth-token), as IAM ARNs name it.
+function parameterName(secret: string) {
+  return {
+    schema: text(/^(\/[\w.-]{1,255}){1,15}$/, "not an SSM parameter path like /edgeflake/prod/x"),
+    accepted: `Lambda only: the SecureString parameter holding ${secret}, like /edgeflake/prod/${secret.toLowerCase().replaceAll("_", "-")}`,
+  };
+}
+
 const PUSH_LABEL =
   "(?!(?:job|instance|worker|runtime|le|__\\w*)=)[a-zA-Z_]\\w{0,63}=[^,=\\s]{1,128}";
 const PUSH_LABELS = new RegExp(`^${PUSH_LABEL}(,${PUSH_LABEL}){0,15}$`);
@@ -58,6 +66,9 @@ export const VARIABLES = {
     schema: text(/^[\x21-\x7e]{16,512}$/, "too short, too long or not printable ASCII"),
     accepted: "16-512 printable ASCII characters",
   },
+  AUTH_TOKEN_PARAMETER: parameterName("AUTH_TOKEN"),
+  METRICS_TOKEN_PARAMETER: parameterName("METRICS_TOKEN"),
+  METRICS_PUSH_AUTHORIZATION_PARAMETER: parameterName("METRICS_PUSH_AUTHORIZATION"),
   DEMO_LOAD: {
     schema: integer(0, 1_000_000),
     accepted: "IDs per second, an integer 0-1000000 (default 0: off)",
@@ -128,6 +139,13 @@ export const VARIABLES = {
 } as const;
 
 export type Name = keyof typeof VARIABLES;
+
+/** Each secret and the variable naming the SSM parameter the Lambda target reads it from. */
+export const SECRET_PARAMETERS = [
+  ["AUTH_TOKEN", "AUTH_TOKEN_PARAMETER"],
+  ["METRICS_TOKEN", "METRICS_TOKEN_PARAMETER"],
+  ["METRICS_PUSH_AUTHORIZATION", "METRICS_PUSH_AUTHORIZATION_PARAMETER"],
+] as const satisfies readonly (readonly [Name, Name])[];
 export const NAMES = Object.keys(VARIABLES) as Name[];
 
 /** Every variable optional; `parseConfig` checks what depends on several. */

@@ -1,5 +1,12 @@
 import type * as z from "zod/mini";
-import { type LogLevel, NAMES, type Name, schema, VARIABLES } from "./config-variables.ts";
+import {
+  type LogLevel,
+  NAMES,
+  type Name,
+  SECRET_PARAMETERS,
+  schema,
+  VARIABLES,
+} from "./config-variables.ts";
 import {
   createLayout,
   DEFAULT_EPOCH_MS,
@@ -124,6 +131,11 @@ export function parseConfig(source: Record<string, unknown>, nowMs: number): App
   }
   if (env.WORKER_ID !== undefined && env.LEASE_TABLE !== undefined) {
     blame(["WORKER_ID", "LEASE_TABLE"], "set one, not both (static worker ID or leasing)");
+  }
+  // The Lambda target reads these parameters and passes on the secrets instead (lambda-secrets.ts).
+  for (const [, parameter] of SECRET_PARAMETERS) {
+    if (env[parameter] === undefined) continue;
+    blame([parameter], "only the Lambda target reads SSM parameters: set the secret itself here");
   }
   if (layout && env.WORKER_ID !== undefined && env.WORKER_ID > layout.maxWorkerId) {
     blame(["WORKER_ID"], `above ${layout.maxWorkerId}, the layout's largest worker ID`);

@@ -6,7 +6,7 @@
 import { readdirSync, readFileSync } from "node:fs";
 import fc from "fast-check";
 import { describe, expect, it, vi } from "vitest";
-import { parse } from "yaml";
+import { parse, type Tags, type YAMLSeq } from "yaml";
 import { auditVerdict } from "../scripts/audit.ts";
 import { bearerMatches } from "../src/http/auth.ts";
 
@@ -74,10 +74,20 @@ describe("bearer tokens", () => {
 });
 
 // CloudFormation's short-form intrinsics, read as their long forms.
-const CFN_TAGS = ["Ref", "GetAtt", "Sub"].map((name) => ({
-  tag: `!${name}`,
-  resolve: (value: string) => ({ [name === "Ref" ? "Ref" : `Fn::${name}`]: value }),
-}));
+const CFN_TAGS: Tags = [
+  ...["Ref", "GetAtt", "Sub", "Condition"].map((name) => ({
+    tag: `!${name}`,
+    resolve: (value: string) => ({
+      [name === "Ref" || name === "Condition" ? name : `Fn::${name}`]: value,
+    }),
+  })),
+  // Short forms over a list (serverless.yml's secret-parameter policy and its conditions).
+  ...["If", "Join", "Not", "Equals", "Or"].map((name) => ({
+    tag: `!${name}`,
+    collection: "seq" as const,
+    resolve: (value: YAMLSeq) => ({ [`Fn::${name}`]: value.toJSON() }),
+  })),
+];
 
 interface Statement {
   Effect: string;

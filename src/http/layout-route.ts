@@ -1,4 +1,5 @@
 import type { Layout } from "../core/index.ts";
+import { preflight } from "./openapi-components.ts";
 
 /** What `GET /layout` answers: enough for a client to decode IDs locally. */
 export interface LayoutDocument {
@@ -30,40 +31,50 @@ export function layoutDocument(layout: Layout, maxBatch: number): LayoutDocument
 
 const integer = { type: "integer" };
 
-/** The OpenAPI path item of `GET /layout`. */
-export const layoutPathItem = {
-  get: {
-    summary: "The layout IDs are issued with (clients decode locally with it)",
-    responses: {
-      "200": {
-        description: "Bit widths, tick length and epoch",
-        content: {
-          "application/json": {
-            schema: {
-              type: "object",
-              required: [
-                "name",
-                "timestampBits",
-                "workerBits",
-                "sequenceBits",
-                "unitMs",
-                "epochMs",
-                "epoch",
-                "maxBatch",
-              ],
-              properties: {
-                name: { type: "string", examples: ["classic", "custom:41/10/12/1"] },
-                timestampBits: integer,
-                workerBits: integer,
-                sequenceBits: integer,
-                unitMs: { type: "integer", description: "tick length in ms" },
-                epochMs: { type: "integer", description: "ms since 1970" },
-                epoch: { type: "string", format: "date-time" },
-                maxBatch: { type: "integer", description: "largest count of /generate" },
-              },
-            },
-          },
-        },
+type Json = Record<string, unknown>;
+
+/** The OpenAPI path item of `GET /layout`, with the responses and parameters all routes share. */
+export function layoutPathItem(shared: Json, requestId: Json, headers: Json): Json {
+  return {
+    get: {
+      operationId: "layout",
+      tags: ["describe"],
+      summary: "The layout IDs are issued with",
+      description: "Open. Clients decode IDs locally with it, and size their batches by maxBatch.",
+      security: [],
+      parameters: [requestId],
+      responses: {
+        "200": { description: "Bit widths, tick length and epoch", headers, content },
+        ...shared,
+      },
+    },
+    options: preflight("preflightLayout", "describe", "/layout"),
+  };
+}
+
+const content = {
+  "application/json": {
+    schema: {
+      type: "object",
+      required: [
+        "name",
+        "timestampBits",
+        "workerBits",
+        "sequenceBits",
+        "unitMs",
+        "epochMs",
+        "epoch",
+        "maxBatch",
+      ],
+      properties: {
+        name: { type: "string", examples: ["classic", "custom:41/10/12/1"] },
+        timestampBits: integer,
+        workerBits: integer,
+        sequenceBits: integer,
+        unitMs: { type: "integer", description: "tick length in ms" },
+        epochMs: { type: "integer", description: "ms since 1970" },
+        epoch: { type: "string", format: "date-time" },
+        maxBatch: { type: "integer", description: "largest count of /generate" },
       },
     },
   },

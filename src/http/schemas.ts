@@ -6,13 +6,17 @@ export const formatSchema = z.enum(ID_FORMATS).register(z.globalRegistry, {
   description: "Encoding of IDs: decimal (default), hex (16 digits) or base62 (11 characters)",
 });
 
+/** What `count` means, in /openapi.json (whose schema states its type: an integer 1..MAX_BATCH). */
+const COUNT_DESCRIPTION =
+  'How many IDs (1..MAX_BATCH, default 1); the answer is then {"ids":[...]}';
+
 export const generateQuerySchema = z.object({
   count: z.optional(
     z
       .string()
       .check(z.regex(/^[0-9]{1,9}$/, "count must be a whole number"))
       .register(z.globalRegistry, {
-        description: 'How many IDs (1..MAX_BATCH); the answer is then {"ids":[...]}',
+        description: COUNT_DESCRIPTION,
       }),
   ),
   format: z.optional(formatSchema),

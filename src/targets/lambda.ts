@@ -10,11 +10,18 @@ import {
 import packageJson from "../../package.json" with { type: "json" };
 import { ConfigError, parseConfig } from "../config.ts";
 import type { Clock } from "../core/clock.ts";
+import { problem, problemAsResponse } from "../http/problem.ts";
 import type { LeaseStore } from "../lease/index.ts";
 import { localCredentials } from "../lease/node.ts";
 import { systemClock } from "../system-clock.ts";
 import { configProblem } from "./config-problem.ts";
 import { consoleLogger } from "./console-logger.ts";
+import {
+  type ParameterReader,
+  resolveSecrets,
+  SecretsUnavailableError,
+  ssmParameterReader,
+} from "./lambda-secrets.ts";
 import { createLazyLeasedService } from "./lazy-lease.ts";
 
 export type LambdaHandler = (
@@ -26,6 +33,8 @@ export interface LambdaOptions {
   clock?: Clock;
   /** A lease store instead of DynamoDB (tests). */
   store?: LeaseStore;
+  /** Reads the `*_PARAMETER` secrets; default: SSM Parameter Store in the function's region. */
+  readParameter?: ParameterReader;
 }
 
 /**
@@ -39,10 +48,19 @@ export function createLambdaHandler(
 ): LambdaHandler {
   const clock = options.clock ?? systemClock;
   let handler: LambdaHandler | undefined;
+  let ssm: ParameterReader | undefined;
+  // The SSM client is made only when a `*_PARAMETER` is set.
+  const readParameter: ParameterReader =
+    options.readParameter ??
+    ((name) => {
+      ssm ??= ssmParameterReader({ region: regionOf(env) });
+      return ssm(name);
+    });
   return async (event, context) => {
     if (!handler) {
       try {
-        const config = parseConfig(env, clock.now());
+        const source = await resolveSecrets(env, readParameter);
+        const config = parseConfig(source, clock.now());
         const service = createLazyLeasedService(config, {
           clock,
           logger: consoleLogger(config.logLevel, { service: "edgeflake", runtime: "lambda" }),
@@ -63,13 +81,26 @@ export function createLambdaHandler(
           return result;
         };
       } catch (error) {
+        const logger = consoleLogger("error", { service: "edgeflake", runtime: "lambda" });
+        if (error instanceof SecretsUnavailableError) {
+          // Fail closed and try again on the next invocation: never serve without the token.
+          logger.error({ err: error.message }, "secrets unavailable");
+          const detail = "a secret could not be read from SSM Parameter Store (details in the log)";
+          const refused = problem(503, "secrets-unavailable", "Service Unavailable", detail);
+          const answer = () => problemAsResponse(refused, { "Retry-After": "1" });
+          return handle(new Hono().all("*", answer))(event, context);
+        }
         if (!(error instanceof ConfigError)) throw error;
-        const logger = consoleLogger("error", { service: "edgeflake" });
         return handle(new Hono().all("*", () => configProblem(error, logger)))(event, context);
       }
     }
     return handler(event, context);
   };
+}
+
+function regionOf(env: Record<string, unknown>): string | undefined {
+  const region = env.AWS_REGION;
+  return typeof region === "string" && region ? region : undefined;
 }
 
 /** The log stream names the execution environment: operators find the holder in CloudWatch. */

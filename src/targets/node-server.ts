@@ -16,7 +16,7 @@ import type { LeaseStore } from "../lease/index.ts";
 import { leaseHealthFacts } from "../lease/lazy-health.ts";
 import type { Leaser } from "../lease/leaser.ts";
 import { createNodeLeaser } from "../lease/node.ts";
-import type { Logger } from "../log.ts";
+import { type Logger, pinoOptions } from "../log.ts";
 import { createService } from "../service.ts";
 import { systemClock } from "../system-clock.ts";
 import { CLOCK_CONTROL_PATH, ClockControl } from "./clock-control.ts";
@@ -90,7 +90,7 @@ export function createNodeServer(
   const config = parseConfig(env, options.nowMs ?? Date.now());
   const ownLogger = options.logger
     ? undefined
-    : pino({ level: config.logLevel, base: { service: "edgeflake" } });
+    : pino(pinoOptions(config.logLevel, { service: "edgeflake", runtime: "node" }));
   const logger: Logger = options.logger ?? (ownLogger as Logger);
   // Test only: a shiftable clock for chaos runs. Off unless CLOCK_CONTROL=unsafe-test-only.
   const baseClock = options.clock ?? systemClock;

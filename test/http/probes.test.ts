@@ -98,8 +98,18 @@ describe("static WORKER_ID", () => {
     const doc = (await (await app.request("/openapi.json")).json()) as {
       paths: Record<string, { get: { responses: Record<string, unknown> } }>;
     };
-    expect(Object.keys(doc.paths["/livez"]?.get.responses ?? {})).toEqual(["200"]);
-    expect(Object.keys(doc.paths["/readyz"]?.get.responses ?? {})).toEqual(["200", "503"]);
+    // Plus what every operation documents (issue 16): 414, and the default problem (404/405/500).
+    expect(Object.keys(doc.paths["/livez"]?.get.responses ?? {})).toEqual([
+      "200",
+      "414",
+      "default",
+    ]);
+    expect(Object.keys(doc.paths["/readyz"]?.get.responses ?? {})).toEqual([
+      "200",
+      "414",
+      "503",
+      "default",
+    ]);
   });
 });
 

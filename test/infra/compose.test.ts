@@ -87,7 +87,8 @@ describe("Dockerfile", () => {
   it("starts Node directly in exec form, the same entry as npm start", () => {
     const cmd = execForm(only("CMD"));
     expect(cmd).toEqual(["node", "src/targets/node.ts"]);
-    expect(packageJson.scripts.start).toBe(cmd.join(" "));
+    // npm start execs the same command, so signals sent to npm reach Node (issue 16).
+    expect(packageJson.scripts.start).toBe(`exec ${cmd.join(" ")}`);
     expect(runtime.some((i) => i.keyword === "ENTRYPOINT")).toBe(false);
     expect(existsSync(repoPath(cmd[1] ?? ""))).toBe(true);
   });

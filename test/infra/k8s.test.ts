@@ -155,6 +155,22 @@ describe("Deployment", () => {
       expect(known.has(name) || PLATFORM_VARIABLES.has(name), name).toBe(true);
   });
 
+  it("takes its tokens from a Secret, never as inline values", () => {
+    const env: { name: string; value?: string; valueFrom?: { secretKeyRef?: object } }[] =
+      container.env;
+    for (const name of ["AUTH_TOKEN", "METRICS_TOKEN"]) {
+      const entry = env.find((e) => e.name === name);
+      expect(entry?.value, name).toBeUndefined();
+      expect(entry?.valueFrom?.secretKeyRef).toEqual({
+        name: "edgeflake-tokens",
+        key: name,
+        optional: true,
+      });
+    }
+    const inline = env.filter((e) => /TOKEN|SECRET|PASSWORD|AUTHORIZATION/.test(e.name) && e.value);
+    expect(inline).toEqual([]);
+  });
+
   it("listens on the app's port, which the probes, the Service and the scrape annotations use", () => {
     const port = defaultPort();
     const envPort = container.env.find((e: { name: string }) => e.name === "PORT")?.value;
