@@ -7,7 +7,12 @@ import { createLayout, DEFAULT_EPOCH_MS } from "../../src/core/layout.ts";
 import { NoFreeWorkerIdError } from "../../src/lease/errors.ts";
 import { Leaser } from "../../src/lease/leaser.ts";
 import { MemoryLeaseStore, MemoryLeaseTable } from "../../src/lease/memory-store.ts";
-import type { Lease, LeaseStore, NamespaceBinding } from "../../src/lease/store.ts";
+import type {
+  Lease,
+  LeaseRecord,
+  LeaseStore,
+  NamespaceBinding,
+} from "../../src/lease/store.ts";
 import { fullRange, rangeOf, type WorkerIdRange } from "../../src/lease/worker-range.ts";
 import { EventQueue, exponential, SimClock, seeded } from "./events.ts";
 
@@ -84,6 +89,11 @@ const START_MS = Date.UTC(2026, 0, 1);
 /** Counts every store call; only the measured window's are reported. */
 class CountingStore extends MemoryLeaseStore {
   counting = false;
+  readonly items: Map<number, LeaseRecord>;
+  constructor(namespace: string, table: MemoryLeaseTable) {
+    super(namespace, table);
+    this.items = table.open(namespace).items;
+  }
   readonly calls = { bind: 0, acquire: 0, renew: 0, release: 0, list: 0, get: 0 };
   private count(kind: keyof CountingStore["calls"]): void {
     if (this.counting) this.calls[kind]++;
@@ -104,9 +114,18 @@ class CountingStore extends MemoryLeaseStore {
     this.count("release");
     return super.release(lease, expiresAt);
   }
-  override list(...args: Parameters<LeaseStore["list"]>) {
+  /** Same answer as the memory store's (range items in worker-ID order, copies), without its sort. */
+  override async list(range?: WorkerIdRange) {
     this.count("list");
-    return super.list(...args);
+    if (!range) return super.list();
+    const records: LeaseRecord[] = [];
+    for (const [lo, hi] of range.spans) {
+      for (let workerId = lo; workerId <= hi; workerId++) {
+        const item = this.items.get(workerId);
+        if (item) records.push({ ...item });
+      }
+    }
+    return records;
   }
   override get(...args: Parameters<LeaseStore["get"]>) {
     this.count("get");
