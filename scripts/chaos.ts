@@ -1,11 +1,13 @@
-// `npm run chaos` (`-- --quick` for CI): many Node servers, one lease table, injected faults; every
-// ID received is checked for duplicates. Exits 1 on any duplicate, out-of-order ID or fence breach.
-// Options: --quick, --seed N, --ids N (minimum IDs), --rounds N, --report FILE (JSON).
+// `npm run chaos` (`-- --quick` for CI): many servers, one lease table, injected faults; every ID
+// received is checked for duplicates. Exits 1 on any duplicate, out-of-order ID or fence breach.
+// Options: --quick, --seed N, --ids N (minimum IDs), --rounds N, --report FILE (JSON),
+// --runtimes node[,workers][,lambda] (default node), --store dynalite|dynamodb-local (default dynalite).
 import { writeFileSync } from "node:fs";
 import { parseArgs } from "node:util";
 import { killEverything } from "./chaos/fleet.ts";
-import type { ChaosOptions, ChaosReport } from "./chaos/report.ts";
+import type { ChaosOptions, ChaosReport, GroupSpec, StoreName } from "./chaos/report.ts";
 import { runChaos } from "./chaos/run.ts";
+import { RUNTIMES, type Runtime } from "./chaos/runtimes.ts";
 
 const { values } = parseArgs({
   options: {
@@ -14,8 +16,44 @@ const { values } = parseArgs({
     ids: { type: "string" },
     rounds: { type: "string" },
     report: { type: "string" },
+    runtimes: { type: "string", default: "node" },
+    store: { type: "string", default: "dynalite" },
   },
 });
+
+function fail(message: string): never {
+  process.stderr.write(`chaos: ${message}\n`);
+  process.exit(2);
+}
+
+const runtimes = values.runtimes.split(",").map((r) => r.trim()) as Runtime[];
+for (const runtime of runtimes) {
+  if (!RUNTIMES.includes(runtime)) fail(`unknown runtime "${runtime}" (${RUNTIMES.join(", ")})`);
+}
+if (!runtimes.includes("node")) fail("--runtimes must include node (Node servers always run)");
+const store = values.store as StoreName;
+if (store !== "dynalite" && store !== "dynamodb-local") {
+  fail(`unknown store "${values.store}" (dynalite, dynamodb-local)`);
+}
+const lazy = {
+  workers: runtimes.includes("workers") ? 2 : 0,
+  lambda: runtimes.includes("lambda") ? 2 : 0,
+};
+const groups: GroupSpec[] =
+  lazy.workers + lazy.lambda === 0
+    ? // 2 worker bits: four worker IDs for six processes, so leases change hands on every fault.
+      [{ name: "narrow", namespace: "chaos-narrow", layout: "custom:50/2/11/1", processes: 6 }]
+    : // 3 worker bits: eight worker IDs for nine processes of every runtime in one namespace.
+      [
+        {
+          name: "narrow",
+          namespace: "chaos-narrow",
+          layout: "custom:49/3/11/1",
+          processes: 9,
+          ...lazy,
+        },
+      ];
+groups.push({ name: "classic", namespace: "chaos-classic", layout: "classic", processes: 2 });
 
 const quick = values.quick;
 const options: ChaosOptions = {
@@ -29,11 +67,9 @@ const options: ChaosOptions = {
   rounds: values.rounds ? Number(values.rounds) : quick ? 1 : 4,
   minIds: values.ids ? Number(values.ids) : quick ? 1_000_000 : 10_000_000,
   maxFaultPhaseMs: quick ? 120_000 : 900_000,
-  groups: [
-    // 2 worker bits: four worker IDs for six processes, so leases change hands on every fault.
-    { name: "narrow", namespace: "chaos-narrow", layout: "custom:50/2/11/1", processes: 6 },
-    { name: "classic", namespace: "chaos-classic", layout: "classic", processes: 2 },
-  ],
+  groups,
+  runtimes: [...new Set(runtimes)],
+  store,
   log: (line) =>
     process.stdout.write(`[chaos ${new Date().toISOString().slice(11, 19)}] ${line}\n`),
 };
@@ -43,8 +79,12 @@ function print(report: ChaosReport): void {
   const n = (value: number) => value.toLocaleString("en");
   out("");
   out(
-    `chaos ${report.mode} (seed ${report.seed}): ${report.processes} processes, ${report.incarnations} incarnations, lease TTL ${report.ttlMs} ms`,
+    `chaos ${report.mode} (seed ${report.seed}): ${report.processes} processes (${report.runtimes.join(", ")}) on ${report.store}, ${report.incarnations} incarnations, lease TTL ${report.ttlMs} ms`,
   );
+  const byRuntime = (counts: Record<string, number>) =>
+    report.runtimes.map((r) => `${r} ${n(counts[r] ?? 0)}`).join(", ");
+  out(`IDs by runtime   ${byRuntime(report.idsByRuntime)}`);
+  out(`freezes          ${byRuntime(report.freezes)}`);
   out(
     `IDs checked      ${n(report.totalIds)} in ${(report.pullMs / 1000).toFixed(1)} s (${n(report.idsPerSecond)}/s)`,
   );
@@ -82,12 +122,12 @@ function print(report: ChaosReport): void {
   }
   for (const p of report.pauseChecks) {
     out(
-      `pause: worker ${p.workerId} fence ${p.fenceMs}, held by paused ${p.heldByPausedProcess}, changed hands ${p.changedHands}; after SIGCONT: ${p.refusedAfterResume} refused, ${p.idsUnderLostLease} IDs under the lost lease, ${p.idsBelowFence} below the fence, ${p.idsUnderNewLease} under a new lease`,
+      `pause (${p.runtime}): worker ${p.workerId} fence ${p.fenceMs}, held by paused ${p.heldByPausedProcess}, changed hands ${p.changedHands}; after SIGCONT: ${p.refusedAfterResume} refused, ${p.idsUnderLostLease} IDs under the lost lease, ${p.idsBelowFence} below the fence, ${p.idsUnderNewLease} under a new lease`,
     );
   }
-  for (const d of report.dynaliteRestarts) {
+  for (const d of report.storeRestarts) {
     out(
-      `dynalite restart: ${d.itemsBefore} lease items before, ${d.itemsAfter} after, same data ${d.sameData}`,
+      `${report.store} restart: ${d.itemsBefore} lease items before, ${d.itemsAfter} after, same data ${d.sameData}`,
     );
   }
   out(report.ok ? "OK: no duplicates" : `FAILED: ${report.problems.join("; ")}`);

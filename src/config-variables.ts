@@ -87,7 +87,7 @@ export const VARIABLES = {
   },
   LEASE_TTL_MS: {
     schema: integer(1_000, 3_600_000),
-    accepted: "an integer 1000-3600000 (default 30000)",
+    accepted: "an integer 1000-3600000, at least one tick of LAYOUT (default 30000)",
   },
   LEASE_WORKER_IDS: {
     schema: text(

@@ -140,6 +140,16 @@ export function parseConfig(source: Record<string, unknown>, nowMs: number): App
   if (layout && env.WORKER_ID !== undefined && env.WORKER_ID > layout.maxWorkerId) {
     blame(["WORKER_ID"], `above ${layout.maxWorkerId}, the layout's largest worker ID`);
   }
+  // A lease shorter than one tick can fall inside a single tick and issue nothing (its floor, the
+  // previous holder's expiry, rounds up to the next tick); one tick or more always leaves one.
+  const ttlMs = env.LEASE_TTL_MS ?? 30_000;
+  if (layout && env.LEASE_TABLE !== undefined && ttlMs < layout.unitMs) {
+    blame(
+      ["LEASE_TTL_MS", "LAYOUT"],
+      `the lease TTL (${ttlMs} ms) is shorter than one tick of the layout (${layout.unitMs} ms): ` +
+        `set LEASE_TTL_MS to at least ${layout.unitMs} or use a shorter unit`,
+    );
+  }
   const workerIds = leaseWorkerIds(env.LEASE_WORKER_IDS, layout, env.LEASE_TABLE, blame);
   const pushLabelNames = env.METRICS_PUSH_LABELS?.split(",").map((pair) => pair.split("=")[0]);
   if (pushLabelNames && new Set(pushLabelNames).size < pushLabelNames.length) {
@@ -177,7 +187,7 @@ export function parseConfig(source: Record<string, unknown>, nowMs: number): App
         ? undefined
         : {
             table: env.LEASE_TABLE,
-            ttlMs: env.LEASE_TTL_MS ?? 30_000,
+            ttlMs,
             namespace: env.LEASE_NAMESPACE ?? "edgeflake",
             region: env.AWS_REGION ?? "us-east-1",
             endpoint: env.DYNAMODB_ENDPOINT,

@@ -142,6 +142,29 @@ describe("config", () => {
     ]);
   });
 
+  it("rejects a lease TTL below one tick of the layout, naming both variables", () => {
+    const coarse = "custom:35/16/12/60000"; // one-minute ticks
+    const error = (() => {
+      try {
+        parseConfig({ LAYOUT: coarse, LEASE_TABLE: "tbl", LEASE_TTL_MS: "59999" }, NOW);
+      } catch (thrown) {
+        return thrown as ConfigError;
+      }
+      throw new Error("accepted");
+    })();
+    expect(error.variables).toEqual(["LEASE_TTL_MS", "LAYOUT"]);
+    expect(error.problems).toEqual([
+      `LEASE_TTL_MS="59999" and LAYOUT="${coarse}": the lease TTL (59999 ms) is shorter than one tick of the layout (60000 ms): set LEASE_TTL_MS to at least 60000 or use a shorter unit`,
+    ]);
+    // The default TTL (30 s) counts too; one tick exactly is enough; static worker IDs have no lease.
+    expect(problemsOf({ LAYOUT: coarse, LEASE_TABLE: "tbl" })).toEqual([
+      expect.stringMatching(/^LEASE_TTL_MS="" and LAYOUT=.*TTL \(30000 ms\) is shorter/),
+    ]);
+    const exact = parseConfig({ LAYOUT: coarse, LEASE_TABLE: "tbl", LEASE_TTL_MS: "60000" }, NOW);
+    expect(exact.lease?.ttlMs).toBe(60_000);
+    expect(parseConfig({ LAYOUT: coarse, WORKER_ID: "3" }, NOW).workerId).toBe(3);
+  });
+
   it("ConfigError follows the project's error conventions and lists the variables concerned", () => {
     let error: unknown;
     try {

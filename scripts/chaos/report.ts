@@ -1,10 +1,16 @@
 // What a chaos run is told (options) and what it reports.
+import type { Runtime } from "./runtimes.ts";
+
+export type StoreName = "dynalite" | "dynamodb-local";
 
 export interface GroupSpec {
   name: string;
   namespace: string;
   layout: string;
   processes: number;
+  /** How many of `processes` run on Workers and on Lambda (the rest on Node). */
+  workers?: number;
+  lambda?: number;
 }
 
 export interface ChaosOptions {
@@ -21,13 +27,19 @@ export interface ChaosOptions {
   /** Hard limit on the fault phase. */
   maxFaultPhaseMs: number;
   groups: GroupSpec[];
+  /** The runtimes under test (faults for each); Node always runs. */
+  runtimes: Runtime[];
+  store: StoreName;
   log: (line: string) => void;
 }
 
-export type FaultKind = "kill" | "pause" | "clock-forward" | "clock-backward" | "dynalite";
+/** A store outage is named after the store (`dynalite`, `dynamodb-local`); `term` is Node only. */
+export type FaultKind = "kill" | "pause" | "term" | "clock-forward" | "clock-backward" | StoreName;
 
 export interface FaultRecord {
   kind: FaultKind;
+  /** The target's runtime (absent for a store outage). */
+  runtime?: Runtime;
   target: string;
   /** Seconds since the driver started pulling. */
   atS: number;
@@ -42,6 +54,7 @@ export interface FaultRecord {
 
 /** What a SIGSTOPped holder did after SIGCONT (docs/ARCHITECTURE.md#fencing: nothing under the lost lease). */
 export interface PauseCheck {
+  runtime: Runtime;
   workerId: number;
   /** `expiresAt` of the paused holder's lease, read from the table while it was stopped. */
   fenceMs: number;
@@ -90,6 +103,12 @@ export interface GroupReport {
 export interface ChaosReport {
   mode: string;
   seed: number;
+  runtimes: Runtime[];
+  store: StoreName;
+  /** IDs received from each runtime's processes. */
+  idsByRuntime: Record<Runtime, number>;
+  /** Freezes (SIGSTOP past the TTL, then SIGCONT) per runtime. */
+  freezes: Record<Runtime, number>;
   ttlMs: number;
   batch: number;
   processes: number;
@@ -109,7 +128,7 @@ export interface ChaosReport {
   groups: GroupReport[];
   faults: FaultRecord[];
   pauseChecks: PauseCheck[];
-  dynaliteRestarts: { itemsBefore: number; itemsAfter: number; sameData: boolean }[];
+  storeRestarts: { itemsBefore: number; itemsAfter: number; sameData: boolean }[];
   ok: boolean;
   problems: string[];
 }

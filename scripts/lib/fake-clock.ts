@@ -7,7 +7,7 @@ import type { Clock } from "../../src/core/clock.ts";
 export class FakeClock implements Clock {
   ms: number;
   stepPerRead: number;
-  private monotonicMs = 0;
+  protected monotonicMs = 0;
   readonly sleeps: number[] = [];
 
   constructor(startMs: number, stepPerRead = 0) {

@@ -3,126 +3,75 @@ import {
   ClockBackwardError,
   ClockStalledError,
   InvalidCountError,
-  InvalidWorkerIdError,
   LayoutError,
   LeaseExpiredError,
 } from "./errors.ts";
-import {
-  type Fence,
-  type GeneratorOptions,
-  type GeneratorStats,
-  zeroStats,
-} from "./generator-types.ts";
-import type { Layout } from "./layout.ts";
+import { UNFENCED, WorkerFence } from "./generator-fence.ts";
+import { type GeneratorOptions, type GeneratorStats, zeroStats } from "./generator-types.ts";
+import { type IdRun, idsOfRuns } from "./id-runs.ts";
 
 export type { Fence, GeneratorOptions, GeneratorStats } from "./generator-types.ts";
 
 // A frozen clock (Workers' Date.now() during synchronous code) would spin forever; give up instead.
 const STALLED_SPINS = 10_000_000;
 const STALLED_SLEEPS = 1_000;
-/** A static worker ID's fence: all of time. */
-const UNFENCED: Fence = { floorMs: Number.NEGATIVE_INFINITY, limitMs: Number.POSITIVE_INFINITY };
+// How long, and how many turns of the event loop (`Clock.yieldTurn`) one round of waiting for a
+// tick boundary may take: bounded in time and in turns, so a frozen clock cannot keep it yielding.
+const YIELD_BUDGET_MS = 2;
+const YIELD_TURNS = 1_000;
 
 /**
  * Issues strictly increasing IDs for one worker ID. The synchronous API spins for short waits
- * (Node); the async API sleeps instead, and is the one to use where time only advances across awaits.
+ * (Node); the async API sleeps instead (or takes event-loop turns for sub-ms waits where the clock
+ * has `yieldTurn`), and is the one to use where time only advances across awaits.
+ * @example
+ * const gen = new SnowflakeGenerator({ layout: createLayout("classic", DEFAULT_EPOCH_MS, Date.now()), clock, workerId: 7 });
  */
-export class SnowflakeGenerator {
-  readonly layout: Layout;
+export class SnowflakeGenerator extends WorkerFence {
   readonly stats: GeneratorStats = zeroStats();
   readonly maxClockBackwardMs: number;
 
   private readonly clock: Clock;
-  private readonly workerShift: bigint;
-  private readonly tickShift: bigint;
-  private currentWorkerId = -1;
-  private workerPart = 0n;
-  private lastTick = -1;
-  /** Last sequence used in `lastTick`. */
-  private sequence = -1;
   /** `(lastTick << tickShift) | workerPart`: rebuilt once per tick, so an ID costs one BigInt add. */
   private base = 0n;
-  private floorTick = 0;
-  private limitTick = Number.NEGATIVE_INFINITY;
   private waitUntilMs = 0;
+  /** The event-loop turns waiters share (`turnsUntil`), while some are being taken. */
+  private turns: Promise<void> | undefined;
   private overflowCountedTick = -1;
   private backwardCountedTick = -1;
 
   constructor(options: GeneratorOptions) {
-    this.layout = options.layout;
+    super(options.layout);
     this.clock = options.clock;
     this.maxClockBackwardMs = options.maxClockBackwardMs ?? 10;
     if (!Number.isFinite(this.maxClockBackwardMs) || this.maxClockBackwardMs < 0) {
       throw new RangeError("maxClockBackwardMs must be a non-negative number");
     }
-    this.workerShift = BigInt(this.layout.sequenceBits);
-    this.tickShift = BigInt(this.layout.sequenceBits + this.layout.workerBits);
     if (options.workerId !== undefined) this.assign(options.workerId, UNFENCED);
   }
 
-  /** The worker ID in use, or -1 while none is assigned. */
-  get workerId(): number {
-    return this.currentWorkerId;
-  }
-
-  /** The fence currently enforced, in ms. */
-  get fence(): Fence {
-    const { epochMs, unitMs } = this.layout;
-    return {
-      floorMs: epochMs + this.floorTick * unitMs,
-      limitMs: epochMs + this.limitTick * unitMs,
-    };
-  }
-
-  /** Timestamp (ms) of the last issued ID, or undefined before the first. */
+  /**
+   * Timestamp (ms) of the last issued ID, or undefined before the first.
+   * @example const releaseAtMs = (gen.lastIssuedMs ?? Date.now()) + 1;
+   */
   get lastIssuedMs(): number | undefined {
     return this.stats.generated === 0 ? undefined : this.tickStartMs(this.lastTick);
   }
 
   /**
-   * Starts issuing as `workerId` inside `fence`. A new worker ID also starts after this
-   * instance's last tick, so one generator's IDs stay strictly increasing across reassignments.
+   * The next ID; spins for short waits (sequence overflow, small clock steps back).
+   * @example const id = gen.next(); // 251389407452463104n
    */
-  assign(workerId: number, fence: Fence): void {
-    if (!Number.isInteger(workerId) || workerId < 0 || workerId > this.layout.maxWorkerId) {
-      throw new InvalidWorkerIdError(workerId, this.layout.maxWorkerId);
-    }
-    const floorTick = this.ceilTick(fence.floorMs);
-    if (workerId !== this.currentWorkerId) {
-      this.currentWorkerId = workerId;
-      this.workerPart = BigInt(workerId) << this.workerShift;
-      this.floorTick = Math.max(floorTick, this.lastTick + 1, 0);
-      this.sequence = this.layout.maxSequence; // the old base must never be used with the new worker
-    } else {
-      this.floorTick = Math.max(floorTick, this.floorTick, 0);
-    }
-    this.extend(fence.limitMs);
-  }
-
-  /** Moves the upper bound (a renewal extends it); IDs at or past it are refused. */
-  extend(limitMs: number): void {
-    if (this.currentWorkerId < 0) throw new LeaseExpiredError("no worker ID assigned");
-    this.limitTick = Math.min(this.ceilTick(limitMs), this.layout.maxTick + 1);
-  }
-
-  /** Stops issuing at once (lease lost); `assign` starts again. */
-  revoke(): void {
-    this.limitTick = Number.NEGATIVE_INFINITY;
-  }
-
-  /** Whether an ID could be issued at `nowMs` without waiting past the fence. */
-  canIssueAt(nowMs: number): boolean {
-    return this.currentWorkerId >= 0 && this.tickAt(nowMs) < this.limitTick;
-  }
-
-  /** The next ID; spins for short waits (sequence overflow, small clock steps back). */
   next(): bigint {
     if (this.claim(this.clock.now(), 1, false) === 0) this.claimSync(1);
     this.stats.generated++;
     return this.base + BigInt(this.sequence);
   }
 
-  /** `count` IDs, taking a tick's remaining sequence numbers in one step. */
+  /**
+   * `count` IDs, taking a tick's remaining sequence numbers in one step; spins like `next`.
+   * @example const ids = gen.nextBatch(1000);
+   */
   nextBatch(count: number): bigint[] {
     checkCount(count);
     const ids: bigint[] = [];
@@ -139,40 +88,63 @@ export class SnowflakeGenerator {
   /**
    * `count` IDs if they can be issued right now without any wait, else undefined (nothing is
    * used up then). Lets a caller stay synchronous on the common path and await only when needed.
+   * @example const ids = gen.tryNextBatch(100) ?? (await gen.nextBatchAsync(100));
    */
   tryNextBatch(count: number): bigint[] | undefined {
+    const runs = this.tryNextRuns(count);
+    return runs && idsOfRuns(runs);
+  }
+
+  /**
+   * `tryNextBatch` as runs of consecutive IDs (one here: all of them from the current tick).
+   * @example const runs = gen.tryNextRuns(100) ?? (await gen.nextRunsAsync(100));
+   */
+  tryNextRuns(count: number): IdRun[] | undefined {
     checkCount(count);
     if (this.claim(this.clock.now(), count, true) === 0) return undefined;
-    const ids: bigint[] = [];
-    this.pushClaimed(ids, count);
     this.stats.generated += count;
-    return ids;
+    return [this.runOf(count)];
   }
 
-  /** The next ID; waits by sleeping, never by spinning. */
+  /**
+   * The next ID; waits by sleeping (or event-loop turns, see the class), never by spinning.
+   * @example const id = await gen.nextAsync();
+   */
   async nextAsync(): Promise<bigint> {
-    const [id] = await this.nextBatchAsync(1);
-    return id as bigint;
+    const [run] = await this.nextRunsAsync(1);
+    return (run as IdRun).first;
   }
 
-  /** `count` IDs; waits by sleeping, so it progresses where the clock only moves across awaits. */
+  /**
+   * `count` IDs; waits by sleeping, so it progresses where the clock only moves across awaits.
+   * @example const ids = await gen.nextBatchAsync(10_000);
+   */
   async nextBatchAsync(count: number): Promise<bigint[]> {
+    return idsOfRuns(await this.nextRunsAsync(count));
+  }
+
+  /**
+   * `nextBatchAsync` as runs of consecutive IDs, one per claim, each inside one tick (for writing
+   * text without a BigInt per ID: `writeConsecutive`).
+   * @example for (const run of await gen.nextRunsAsync(10_000)) total += run.count;
+   */
+  async nextRunsAsync(count: number): Promise<IdRun[]> {
     checkCount(count);
-    const ids: bigint[] = [];
-    while (ids.length < count) {
-      const wanted = count - ids.length;
-      const claimed = this.claim(this.clock.now(), wanted, false);
-      if (claimed > 0) this.pushClaimed(ids, claimed);
-      else await this.waitAndClaimAsync(wanted, ids);
+    const runs: IdRun[] = [];
+    for (let left = count; left > 0; ) {
+      const claimed = this.claim(this.clock.now(), left, false);
+      if (claimed > 0) runs.push(this.runOf(claimed));
+      left -= claimed > 0 ? claimed : await this.waitAndClaimAsync(left, runs);
     }
+    // Counted once the whole batch is handed out: IDs of a batch that failed half-way are never seen.
     this.stats.generated += count;
-    return ids;
+    return runs;
   }
 
   /**
    * The one atomic step every API goes through: decides how many sequence numbers may be used now
    * and uses them up in the same step, so no other caller can be handed them. Returns that count
-   * (read the IDs with `pushClaimed` before anything else can claim), or 0 when a wait is needed
+   * (read the IDs with `pushClaimed` or `runOf` before anything else can claim), or 0 when a wait is needed
    * (`waitUntilMs` set) or, with `exact`, fewer than `wanted` are free; throws where the fence or
    * the clock forbid issuing. The fast path checks floor and limit too.
    */
@@ -239,6 +211,13 @@ export class SnowflakeGenerator {
     }
   }
 
+  /** The run of the `claimed` IDs the latest `claim` used up. */
+  private runOf(claimed: number): IdRun {
+    const firstSeq = this.sequence - claimed + 1;
+    const { lastTick: tick, currentWorkerId: workerId } = this;
+    return { tick, workerId, firstSeq, count: claimed, first: this.base + BigInt(firstSeq) };
+  }
+
   /** Spins until `claim` succeeds; a frozen clock ends in ClockStalledError. */
   private claimSync(wanted: number): number {
     const started = this.clock.monotonic();
@@ -260,38 +239,57 @@ export class SnowflakeGenerator {
     }
   }
 
-  /** Sleeps until `claim` succeeds, then puts the claimed IDs into `ids` in the same step. */
-  private async waitAndClaimAsync(wanted: number, ids: bigint[]): Promise<void> {
+  /**
+   * Sleeps until `claim` succeeds, then puts the claimed run into `runs` in the same step and
+   * returns its size. Waits of at most 1 ms take event-loop turns instead where the clock can
+   * (a timer cannot wait less than 1 ms), each round of them bounded by `turnsUntil`.
+   */
+  private async waitAndClaimAsync(wanted: number, runs: IdRun[]): Promise<number> {
     const started = this.clock.monotonic();
     try {
       let stalled = 0;
+      let stuck = false;
       for (;;) {
         const before = this.clock.now();
-        await this.clock.sleep(Math.max(1, this.waitUntilMs - before));
+        // Turns while the clock moves; a round of turns in which it did not is followed by a sleep.
+        const short: boolean =
+          this.clock.yieldTurn !== undefined && this.waitUntilMs - before <= 1 && !stuck;
+        const untilMs = this.waitUntilMs;
+        await (short ? this.turnsUntil(untilMs) : this.clock.sleep(Math.max(1, untilMs - before)));
         const now = this.clock.now();
-        if (now === before && ++stalled > STALLED_SLEEPS) throw new ClockStalledError();
+        stuck = short && now === before;
+        if (now === before && !short && ++stalled > STALLED_SLEEPS) throw new ClockStalledError();
         const claimed = this.claim(now, wanted, false);
-        if (claimed > 0) return this.pushClaimed(ids, claimed);
+        if (claimed > 0) {
+          runs.push(this.runOf(claimed));
+          return claimed;
+        }
       }
     } finally {
       this.addWait(started);
     }
   }
 
+  /**
+   * Event-loop turns until `untilMs`, YIELD_BUDGET_MS or YIELD_TURNS: one loop shared by every
+   * waiter, which then resume in the order they began to wait (one clock read per turn, not one
+   * per waiter).
+   */
+  private turnsUntil(untilMs: number): Promise<void> {
+    this.turns ??= (async () => {
+      const started = this.clock.monotonic();
+      for (let turn = 0; turn < YIELD_TURNS && this.clock.now() < untilMs; turn++) {
+        if (this.clock.monotonic() - started >= YIELD_BUDGET_MS) break;
+        await this.clock.yieldTurn?.();
+      }
+    })().finally(() => {
+      this.turns = undefined;
+    });
+    return this.turns;
+  }
+
   private addWait(startedMs: number): void {
     this.stats.waitMicros += Math.max(0, Math.round((this.clock.monotonic() - startedMs) * 1000));
-  }
-
-  private tickAt(ms: number): number {
-    return Math.floor((ms - this.layout.epochMs) / this.layout.unitMs);
-  }
-
-  private ceilTick(ms: number): number {
-    return Math.ceil((ms - this.layout.epochMs) / this.layout.unitMs);
-  }
-
-  private tickStartMs(tick: number): number {
-    return this.layout.epochMs + tick * this.layout.unitMs;
   }
 }
 

@@ -32,12 +32,14 @@ export {
   LayoutError,
   LeaseExpiredError,
 } from "./errors.ts";
+export { MAX_ID_WIDTH, writeConsecutive } from "./format-batch.ts";
 export {
   type Fence,
   type GeneratorOptions,
   type GeneratorStats,
   SnowflakeGenerator,
 } from "./generator.ts";
+export { type IdRun, idsOfRuns } from "./id-runs.ts";
 export {
   createLayout,
   DEFAULT_EPOCH_MS,

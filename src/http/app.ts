@@ -1,5 +1,6 @@
 import { type Context, Hono } from "hono";
-import { decodeId, EdgeflakeError, formatId, type IdFormat, parseId } from "../core/index.ts";
+import type { IdRun } from "../core/id-runs.ts";
+import { decodeId, EdgeflakeError, type IdFormat, parseId } from "../core/index.ts";
 import { registerHttpMetrics } from "../metrics/http.ts";
 import type { Background } from "../service-types.ts";
 import { bearerMatches } from "./auth.ts";
@@ -7,6 +8,7 @@ import { corsHeaders, preflightHeaders } from "./cors.ts";
 import type { AppDeps } from "./deps.ts";
 import { beginExchange, type Exchange, exchangeOf, REQUEST_ID_HEADER } from "./exchange.ts";
 import { healthIssues, publicIssue } from "./health.ts";
+import { batchBody, singleIdBody } from "./id-body.ts";
 import { layoutDocument } from "./layout-route.ts";
 import { prefersText, wantsJson } from "./negotiate.ts";
 import { openApiDocument } from "./openapi.ts";
@@ -89,21 +91,19 @@ export function createApp(deps: AppDeps, version = "0.0.0"): Hono {
     headers[REQUEST_ID_HEADER] = x.requestId;
     // HEAD answers GET's headers without issuing (or leasing): IDs are never spent on a probe.
     if (c.req.method === "HEAD") return new Response(null, { headers });
-    const respond = (ids: bigint[]): Response => {
-      const texts = ids.map((id) => formatId(id, format));
-      if (text) return new Response(`${texts.join("\n")}\n`, { headers });
-      const body = JSON.stringify(count === undefined ? { id: texts[0] } : { ids: texts });
-      return new Response(body, { headers });
+    const respond = (runs: IdRun[]): Response => {
+      const body = count === undefined ? singleIdBody(runs, format, text) : undefined;
+      return new Response(body ?? batchBody(runs, format, text), { headers });
     };
     if (deps.beforeIssue) {
       return deps
         .beforeIssue(backgroundOf(c))
-        .then(() => generator.nextBatchAsync(count ?? 1))
+        .then(() => generator.nextRunsAsync(count ?? 1))
         .then(respond);
     }
     // Usually the IDs are there without waiting; only a wait (overflow, clock) goes async.
-    const ready = generator.tryNextBatch(count ?? 1);
-    return ready ? respond(ready) : generator.nextBatchAsync(count ?? 1).then(respond);
+    const ready = generator.tryNextRuns(count ?? 1);
+    return ready ? respond(ready) : generator.nextRunsAsync(count ?? 1).then(respond);
   };
 
   const decode = (c: Context, x: Exchange): Response => {

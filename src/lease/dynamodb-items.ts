@@ -40,3 +40,9 @@ export function int(value: AttributeValue | undefined): number {
 export function str(value: AttributeValue | undefined): string {
   return value?.S ?? "";
 }
+
+/** The item a failed condition returned (`ReturnValuesOnConditionCheckFailure: ALL_OLD`), if any. */
+export function conditionItem(error: unknown): Item | undefined {
+  const item = (error as { Item?: Item } | undefined)?.Item;
+  return item && Object.keys(item).length > 0 ? item : undefined;
+}

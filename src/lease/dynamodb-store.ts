@@ -7,6 +7,7 @@ import {
 import { isConditionFailure, isReplicatedConflict, storeError } from "./dynamodb-errors.ts";
 import {
   BINDING_KEY,
+  conditionItem,
   type Item,
   int,
   num,
@@ -28,7 +29,7 @@ import {
 import { checkTableMode, tableModeOnce } from "./table-mode.ts";
 import type { WorkerIdRange } from "./worker-range.ts";
 
-// Every attribute name goes through a placeholder: several (owner, version) are DynamoDB reserved words.
+// Every attribute name goes through a placeholder: some (`owner`) are DynamoDB reserved words.
 const NAMES = {
   "#owner": "owner",
   "#expiresAt": "expiresAt",
@@ -85,11 +86,13 @@ export class DynamoDbLeaseStore implements LeaseStore {
             ":epochMs": num(binding.epochMs),
             ":now": num(nowMs),
           },
+          ReturnValuesOnConditionCheckFailure: "ALL_OLD",
         }),
       );
     } catch (error) {
       if (!isConditionFailure(error)) throw storeError(error, this.table, "binding the namespace");
-      const bound = await this.getItem(BINDING_KEY, "reading the namespace binding");
+      const bound =
+        conditionItem(error) ?? (await this.getItem(BINDING_KEY, "reading the namespace binding"));
       throw new NamespaceMismatchError(
         this.namespace,
         bound
@@ -244,6 +247,7 @@ export class DynamoDbLeaseStore implements LeaseStore {
     let conflict: unknown;
     for (let attempt = 0; attempt < 2; attempt++) {
       const { expression, names, values } = update(version, current);
+      let failed: Item | undefined;
       try {
         await this.client.send(
           new UpdateItemCommand({
@@ -257,6 +261,7 @@ export class DynamoDbLeaseStore implements LeaseStore {
               ":owner": { S: lease.owner },
               ":version": num(version),
             },
+            ReturnValuesOnConditionCheckFailure: "ALL_OLD",
           }),
         );
         const written = values[":expiresAt"];
@@ -270,8 +275,10 @@ export class DynamoDbLeaseStore implements LeaseStore {
         if (!isConditionFailure(error) && !conflict) {
           throw storeError(error, this.table, `${action} worker ID ${lease.workerId}`);
         }
+        failed = conditionItem(error);
       }
-      const item = await this.get(lease.workerId);
+      // DynamoDB and DynamoDB Local return the item that failed the condition; dynalite does not.
+      const item = failed ? toRecord(failed) : await this.get(lease.workerId);
       if (!item || item.owner !== lease.owner) throw new LeaseLostError(lease.workerId);
       version = item.version;
       current = item.expiresAt;

@@ -13,7 +13,7 @@ import type { Clock } from "../core/clock.ts";
 import { problem, problemAsResponse } from "../http/problem.ts";
 import type { LeaseStore } from "../lease/index.ts";
 import { localCredentials } from "../lease/node.ts";
-import { systemClock } from "../system-clock.ts";
+import { nodeClock } from "../system-clock.ts";
 import { configProblem } from "./config-problem.ts";
 import { consoleLogger } from "./console-logger.ts";
 import {
@@ -46,7 +46,7 @@ export function createLambdaHandler(
   env: Record<string, unknown>,
   options: LambdaOptions = {},
 ): LambdaHandler {
-  const clock = options.clock ?? systemClock;
+  const clock = options.clock ?? nodeClock;
   let handler: LambdaHandler | undefined;
   let ssm: ParameterReader | undefined;
   // The SSM client is made only when a `*_PARAMETER` is set.

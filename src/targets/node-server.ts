@@ -18,12 +18,12 @@ import type { Leaser } from "../lease/leaser.ts";
 import { createNodeLeaser } from "../lease/node.ts";
 import { type Logger, pinoOptions } from "../log.ts";
 import { createService } from "../service.ts";
-import { systemClock } from "../system-clock.ts";
+import { nodeClock } from "../system-clock.ts";
 import { CLOCK_CONTROL_PATH, ClockControl } from "./clock-control.ts";
 import { answerClientError, MAX_HEADER_BYTES, nodeErrorHandler } from "./node-errors.ts";
 
 export interface NodeServerOptions {
-  /** Base clock (default: the system clock); `CLOCK_CONTROL` shifts it. */
+  /** Base clock (default: `nodeClock`, the system clock with `yieldTurn`); `CLOCK_CONTROL` shifts it. */
   clock?: Clock;
   /** Default: pino JSON lines on stdout at `LOG_LEVEL`. */
   logger?: Logger;
@@ -93,7 +93,7 @@ export function createNodeServer(
     : pino(pinoOptions(config.logLevel, { service: "edgeflake", runtime: "node" }));
   const logger: Logger = options.logger ?? (ownLogger as Logger);
   // Test only: a shiftable clock for chaos runs. Off unless CLOCK_CONTROL=unsafe-test-only.
-  const baseClock = options.clock ?? systemClock;
+  const baseClock = options.clock ?? nodeClock;
   const clockControl = config.clockControl ? new ClockControl(baseClock) : undefined;
   const clock = clockControl?.clock ?? baseClock;
   if (clockControl) {

@@ -1,100 +1,31 @@
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
-import type { Clock } from "../../src/core/clock.ts";
 import {
   ClockBackwardError,
-  composeId,
   createLayout,
   DEFAULT_EPOCH_MS,
   decodeId,
-  type Layout,
   LeaseExpiredError,
   SnowflakeGenerator,
 } from "../../src/core/index.ts";
 import { BurstClock, ScheduledClock } from "../support/adversarial-clocks.ts";
+import {
+  call,
+  callersArb,
+  checkedIds,
+  checkOutcome,
+  countFor,
+  LAYOUTS,
+  newGenerator,
+  START,
+  TurningClock,
+  WORKER,
+} from "../support/concurrent-callers.ts";
 import { FakeClock } from "../support/fake-clock.ts";
 
 // Concurrent callers of one generator, under clocks whose sleeps resolve in adversarial orders:
 // every ID must be the generator's own (its worker ID, an in-range sequence), unique, increasing per
 // caller, and the counters must say exactly what happened (docs/ARCHITECTURE.md#the-generator).
-
-const START = Date.UTC(2026, 0, 1);
-const WORKER = 7;
-// Few sequence numbers per tick, so callers contend for ticks and overflow all the time.
-const LAYOUTS = ["custom:51/10/2/1", "custom:50/10/3/1", "custom:48/10/5/10"].map((name) =>
-  createLayout(name, DEFAULT_EPOCH_MS, START),
-);
-
-type CallerKind = "batch" | "one" | "try";
-interface Caller {
-  kind: CallerKind;
-  /** In units of the layout's IDs per tick: 0.05 to 3.5 ticks' worth. */
-  ticksWorth: number;
-}
-
-const callersArb = fc.array(
-  fc.record({
-    kind: fc.constantFrom<CallerKind>("batch", "one", "try"),
-    ticksWorth: fc.double({ min: 0.05, max: 3.5, noNaN: true }),
-  }),
-  { minLength: 2, maxLength: 20 },
-);
-
-function countFor(caller: Caller, layout: Layout): number {
-  if (caller.kind === "one") return 1;
-  return Math.max(1, Math.round(caller.ticksWorth * (layout.maxSequence + 1)));
-}
-
-/** One caller the way the HTTP layer calls the generator. */
-async function call(gen: SnowflakeGenerator, kind: CallerKind, count: number): Promise<bigint[]> {
-  if (kind === "one") return [await gen.nextAsync()];
-  if (kind === "try") return gen.tryNextBatch(count) ?? (await gen.nextBatchAsync(count));
-  return gen.nextBatchAsync(count);
-}
-
-/** The checks every schedule must pass; `results[i]` are caller i's IDs. */
-function checkOutcome(
-  gen: SnowflakeGenerator,
-  layout: Layout,
-  counts: number[],
-  results: bigint[][],
-) {
-  const all = results.flat();
-  expect(new Set(all).size).toBe(all.length);
-  const sequencesByTick = new Map<number, number[]>();
-  results.forEach((ids, caller) => {
-    expect(ids).toHaveLength(counts[caller] as number);
-    for (let i = 0; i < ids.length; i++) {
-      const id = ids[i] as bigint;
-      if (i > 0) expect(id).toBeGreaterThan(ids[i - 1] as bigint);
-      const decoded = decodeId(id, layout);
-      expect(decoded.workerId).toBe(WORKER);
-      // Re-composing checks no field spilled into another (a sequence past maxSequence would).
-      expect(composeId(layout, decoded.timestamp, WORKER, decoded.sequence)).toBe(id);
-      const tick = (decoded.timestamp - layout.epochMs) / layout.unitMs;
-      sequencesByTick.set(tick, [...(sequencesByTick.get(tick) ?? []), decoded.sequence]);
-    }
-  });
-  // Each tick's sequence numbers are used from 0 up without a gap; every tick but the last was
-  // exhausted (time only moves when a waiter sleeps through an overflow) and counted once.
-  const ticks = [...sequencesByTick.keys()].sort((a, b) => a - b);
-  ticks.forEach((tick, index) => {
-    const used = (sequencesByTick.get(tick) as number[]).sort((a, b) => a - b);
-    expect(used).toEqual(used.map((_, i) => i));
-    if (index < ticks.length - 1) expect(used).toHaveLength(layout.maxSequence + 1);
-  });
-  expect(gen.stats).toMatchObject({
-    generated: all.length,
-    sequenceOverflow: ticks.length - 1,
-    clockBackward: 0,
-    clockBackwardErrors: 0,
-  });
-  if (ticks.length > 1) expect(gen.stats.waitMicros).toBeGreaterThan(0);
-}
-
-function newGenerator(layout: Layout, clock: Clock): SnowflakeGenerator {
-  return new SnowflakeGenerator({ layout, clock, workerId: WORKER });
-}
 
 describe("generator under concurrent async callers", () => {
   it("fast-check's scheduler orders every start and every sleep's resolution (1,000 schedules)", async () => {
@@ -158,7 +89,14 @@ describe("generator under concurrent async callers", () => {
 // with the clock stepping back, no ID lies below the floor, at or past the limit, or below an
 // earlier ID of this generator.
 
-type Api = "next" | "nextBatch" | "tryNextBatch" | "nextAsync" | "nextBatchAsync";
+type Api =
+  | "next"
+  | "nextBatch"
+  | "tryNextBatch"
+  | "nextAsync"
+  | "nextBatchAsync"
+  | "tryNextRuns"
+  | "nextRunsAsync";
 type FenceStep =
   | { kind: "jump"; ms: number }
   | { kind: "assign"; sameWorker: boolean; floorDeltaMs: number; limitDeltaMs: number }
@@ -185,7 +123,15 @@ const fenceStepArb: fc.Arbitrary<FenceStep> = fc.oneof(
     weight: 5,
     arbitrary: fc.record({
       kind: fc.constant("call" as const),
-      api: fc.constantFrom<Api>("next", "nextBatch", "tryNextBatch", "nextAsync", "nextBatchAsync"),
+      api: fc.constantFrom<Api>(
+        "next",
+        "nextBatch",
+        "tryNextBatch",
+        "nextAsync",
+        "nextBatchAsync",
+        "tryNextRuns",
+        "nextRunsAsync",
+      ),
       count: fc.integer({ min: 1, max: 40 }),
     }),
   },
@@ -203,6 +149,10 @@ async function callApi(gen: SnowflakeGenerator, api: Api, count: number): Promis
       return [await gen.nextAsync()];
     case "nextBatchAsync":
       return gen.nextBatchAsync(count);
+    case "tryNextRuns":
+      return checkedIds(gen, gen.tryNextRuns(count) ?? []);
+    case "nextRunsAsync":
+      return checkedIds(gen, await gen.nextRunsAsync(count));
   }
 }
 
@@ -215,9 +165,12 @@ describe("generator fence under reassignment", () => {
       fc.asyncProperty(
         fc.constantFrom(...layouts),
         fc.array(fenceStepArb, { minLength: 1, maxLength: 60 }),
-        async (layout, steps) => {
-          // Every clock read moves time a little, so the synchronous API's spins progress.
-          const clock = new FakeClock(START, 0.05);
+        fc.boolean(),
+        async (layout, steps, turning) => {
+          // Every clock read moves time a little, so the synchronous API's spins progress; half
+          // the runs have a clock with yieldTurn (Node's), whose turns move time too.
+          const clock = turning ? new TurningClock(START, 0.2, true) : new FakeClock(START);
+          clock.stepPerRead = 0.05;
           const gen = new SnowflakeGenerator({ layout, clock, maxClockBackwardMs: 10 });
           let worker = WORKER;
           let floorMs = START;

@@ -1,54 +1,16 @@
 // `npm run chaos -- --quick` inside `npm test`: 8 Node servers, one dynalite lease table, every
 // fault kind injected; no duplicate, every fault really happened and was recovered from.
-import { mkdtempSync, readFileSync, rmSync } from "node:fs";
-import { tmpdir } from "node:os";
-import { join } from "node:path";
-import { fileURLToPath } from "node:url";
-import { afterAll, describe, expect, it } from "vitest";
-import type { ChaosReport } from "../../scripts/chaos/report.ts";
-import { spawnProcess } from "../../scripts/lib/process-harness.ts";
+import { describe, expect, it } from "vitest";
+import { runQuick } from "./chaos-quick.ts";
 
-const SCRIPT = fileURLToPath(new URL("../../scripts/chaos.ts", import.meta.url));
-const ROOT = fileURLToPath(new URL("../..", import.meta.url));
 const BUDGET_MS = 180_000;
-
-const dir = mkdtempSync(join(tmpdir(), "edgeflake-chaos-test-"));
-afterAll(() => rmSync(dir, { recursive: true, force: true }));
-
-/**
- * Runs the quick chaos mode on the process harness. On timeout, SIGTERM: the driver SIGKILLs every
- * server (each in its own process group) and dynalite before it exits; then its own group goes.
- */
-async function runQuick(): Promise<{ code: number | null; output: string; report: ChaosReport }> {
-  const reportPath = join(dir, "report.json");
-  const chaos = spawnProcess({
-    command: process.execPath,
-    args: [SCRIPT, "--quick", "--report", reportPath],
-    cwd: ROOT,
-    env: { PATH: process.env.PATH ?? "" },
-  });
-  let timedOut = false;
-  const timer = setTimeout(() => {
-    timedOut = true;
-    void chaos.stop("SIGTERM", 3_000);
-  }, BUDGET_MS - 5_000);
-  const code = await chaos.exited;
-  clearTimeout(timer);
-  if (timedOut) throw new Error(`chaos --quick took over ${BUDGET_MS} ms:\n${chaos.output}`);
-  try {
-    const report = JSON.parse(readFileSync(reportPath, "utf8")) as ChaosReport;
-    return { code, output: chaos.output, report };
-  } catch {
-    throw new Error(`chaos --quick exited ${code} without a report:\n${chaos.output}`);
-  }
-}
 
 describe("chaos uniqueness (npm run chaos -- --quick)", () => {
   it(
     "8 processes, shared worker IDs, kills, pauses, clock jumps and a store outage: no duplicate ID",
     async () => {
       const started = Date.now();
-      const { code, output, report } = await runQuick();
+      const { code, output, report } = await runQuick([], BUDGET_MS - 5_000);
       const context = `seed ${report.seed}\n${output}`;
       expect(code, context).toBe(0);
       expect(report.ok, context).toBe(true);

@@ -2,7 +2,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { createLayout, DEFAULT_EPOCH_MS, decodeId, type Layout } from "../../src/core/index.ts";
 import { MemoryLeaseStore, MemoryLeaseTable } from "../../src/lease/index.ts";
 import { createLambdaHandler } from "../../src/targets/lambda.ts";
-import { type Dynalite, startDynalite } from "../lease/support/dynalite.ts";
+import { startTestStore, type TestDynamo } from "../lease/support/test-store.ts";
 import { FakeClock } from "../support/fake-clock.ts";
 import { type FetchLike, httpApiEvent, lambdaFetch, restApiEvent } from "./events.ts";
 
@@ -170,10 +170,10 @@ describe("Lambda leasing with the lease store unreachable", () => {
 });
 
 describe("Lambda leasing from the environment alone (DynamoDB API on dynalite)", () => {
-  let db: Dynalite;
+  let db: TestDynamo;
   let table: string;
   beforeAll(async () => {
-    db = await startDynalite();
+    db = await startTestStore();
     table = await db.table("lambda");
   });
   afterAll(() => db?.stop());

@@ -4,12 +4,13 @@ import { decodeId } from "../../src/core/decode.ts";
 import { DynamoDbLeaseStore } from "../../src/lease/dynamodb-store.ts";
 import { LeaseStoreUnavailableError, NoFreeWorkerIdError } from "../../src/lease/errors.ts";
 import { FakeClock } from "../support/fake-clock.ts";
-import { type Dynalite, FaultyHandler, startDynalite } from "./support/dynalite.ts";
+import { FaultyHandler } from "./support/dynalite.ts";
 import { CLASSIC, codeOf, instance, NOW, TTL } from "./support/instances.ts";
+import { startTestStore, type TestDynamo } from "./support/test-store.ts";
 
-let db: Dynalite;
+let db: TestDynamo;
 beforeAll(async () => {
-  db = await startDynalite();
+  db = await startTestStore();
 });
 afterAll(async () => {
   await db.stop();
@@ -103,7 +104,7 @@ describe("Leaser.ensure", () => {
   });
 
   it("with the store down: issues while the lease lasts, then fails with LeaseStoreUnavailable", async () => {
-    const own = await startDynalite(true);
+    const own = await startTestStore({ restartable: true });
     const table = await own.table();
     const clock = new FakeClock(NOW);
     const a = instance(

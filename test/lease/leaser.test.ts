@@ -7,12 +7,13 @@ import { NamespaceMismatchError, NoFreeWorkerIdError } from "../../src/lease/err
 import { MemoryLeaseStore } from "../../src/lease/memory-store.ts";
 import type { Timers } from "../../src/lease/timers.ts";
 import { FakeClock } from "../support/fake-clock.ts";
-import { type Dynalite, FaultyHandler, startDynalite } from "./support/dynalite.ts";
+import { FaultyHandler } from "./support/dynalite.ts";
 import { CLASSIC, codeOf, instance, NOW, sample, TTL } from "./support/instances.ts";
+import { startTestStore, type TestDynamo } from "./support/test-store.ts";
 
-let db: Dynalite;
+let db: TestDynamo;
 beforeAll(async () => {
-  db = await startDynalite();
+  db = await startTestStore();
 });
 afterAll(async () => {
   await db.stop();

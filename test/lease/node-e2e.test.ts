@@ -4,16 +4,16 @@ import { type NodeProcess, startNodeEntry } from "../../scripts/lib/node-entry.t
 import { decodeId } from "../../src/core/decode.ts";
 import { createLayout, DEFAULT_EPOCH_MS } from "../../src/core/layout.ts";
 import { DynamoDbLeaseStore } from "../../src/lease/dynamodb-store.ts";
-import { type Dynalite, startDynalite } from "./support/dynalite.ts";
+import { startTestStore, type TestDynamo } from "./support/test-store.ts";
 
 // 2 worker bits: four worker IDs, so a few processes fill the namespace.
 const LAYOUT = "custom:51/2/10/1";
 const layout = createLayout(LAYOUT, DEFAULT_EPOCH_MS, Date.now());
 
-let db: Dynalite;
+let db: TestDynamo;
 const running: NodeProcess[] = [];
 beforeAll(async () => {
-  db = await startDynalite(true);
+  db = await startTestStore({ restartable: true });
 });
 afterEach(async () => {
   await Promise.all(running.splice(0).map((s) => s.stop("SIGKILL")));

@@ -4,8 +4,9 @@ import { LeaseExpiredError } from "../../src/core/errors.ts";
 import { DynamoDbLeaseStore } from "../../src/lease/dynamodb-store.ts";
 import { systemClock } from "../../src/system-clock.ts";
 import { FakeClock } from "../support/fake-clock.ts";
-import { type Dynalite, FaultyHandler, startDynalite } from "./support/dynalite.ts";
+import { FaultyHandler } from "./support/dynalite.ts";
 import { codeOf, type Instance, instance, NOW, sample, TTL } from "./support/instances.ts";
+import { startTestStore, type TestDynamo } from "./support/test-store.ts";
 
 const stops: (() => Promise<void>)[] = [];
 afterEach(async () => {
@@ -13,7 +14,7 @@ afterEach(async () => {
 });
 
 async function setup(ttlMs: number, handler?: FaultyHandler, clock = systemClock) {
-  const db: Dynalite = await startDynalite(true);
+  const db: TestDynamo = await startTestStore({ restartable: true });
   const table = await db.table();
   const store = new DynamoDbLeaseStore({ client: db.client(handler), table, namespace: "ns" });
   const a = instance(store, clock, { ttlMs });

@@ -11,7 +11,7 @@ import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
 import { type NodeProcess, startNodeEntry } from "../../scripts/lib/node-entry.ts";
 import { waitFor } from "../../scripts/lib/wait-for.ts";
 import { readYaml } from "../infra/support.ts";
-import { type Dynalite, startDynalite } from "./support/dynalite.ts";
+import { startTestStore, type TestDynamo } from "./support/test-store.ts";
 
 const container = readYaml("infra/k8s/deployment.yaml").spec.template.spec.containers[0];
 const manifestTtlMs = Number(
@@ -24,14 +24,14 @@ const PROBE_TIMEOUT_MS = container.livenessProbe.timeoutSeconds * 1000;
 // The liveness probe this issue replaced: /health every 10 s, restart after 6 failures in a row.
 const OLD_LIVENESS_WINDOW_MS = 10_000 * 6 * SCALE;
 
-let db: Dynalite;
+let db: TestDynamo;
 const running: NodeProcess[] = [];
 beforeAll(async () => {
-  db = await startDynalite(true);
+  db = await startTestStore({ restartable: true });
 });
 afterEach(async () => {
   await Promise.all(running.splice(0).map((s) => s.stop("SIGKILL")));
-  if (!db.server.listening) await db.start();
+  if (!db.running) await db.start();
 });
 afterAll(async () => {
   await db.dispose();

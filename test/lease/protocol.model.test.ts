@@ -10,7 +10,6 @@ import { createLayout, DEFAULT_EPOCH_MS } from "../../src/core/layout.ts";
 import { DynamoDbLeaseStore } from "../../src/lease/dynamodb-store.ts";
 import { MemoryLeaseStore, MemoryLeaseTable } from "../../src/lease/memory-store.ts";
 import type { LeaseStore } from "../../src/lease/store.ts";
-import { type Dynalite, startDynalite } from "./support/dynalite.ts";
 import { CLASSIC, NOW } from "./support/instances.ts";
 import {
   emptyStats,
@@ -20,6 +19,7 @@ import {
   ProtocolReal,
   protocolCommands,
 } from "./support/protocol-model.ts";
+import { startTestStore, type TestDynamo } from "./support/test-store.ts";
 
 const TTL = 1_000;
 // 250 ms ticks (a quarter of the TTL): lease ends fall inside ticks, so rounding the fence to
@@ -84,11 +84,11 @@ describe("lease protocol, model-checked", () => {
   }, 300_000);
 
   describe("dynalite", () => {
-    let db: Dynalite;
+    let db: TestDynamo;
     let client: DynamoDBClient;
     let table: string;
     beforeAll(async () => {
-      db = await startDynalite();
+      db = await startTestStore();
       client = db.client();
       table = await db.table("model");
     });

@@ -7,7 +7,7 @@ import { type NodeProcess, startNodeEntry } from "../../scripts/lib/node-entry.t
 import { decodeId } from "../../src/core/decode.ts";
 import { createLayout, DEFAULT_EPOCH_MS } from "../../src/core/layout.ts";
 import { DynamoDbLeaseStore } from "../../src/lease/dynamodb-store.ts";
-import { type Dynalite, startDynalite } from "./support/dynalite.ts";
+import { startTestStore, type TestDynamo } from "./support/test-store.ts";
 
 // One worker bit: two worker IDs. The test holds one, so both processes must use the other.
 const LAYOUT = "custom:52/1/10/1";
@@ -59,10 +59,10 @@ function generate(port: number): Promise<Outcome> {
   });
 }
 
-let db: Dynalite;
+let db: TestDynamo;
 const running: NodeProcess[] = [];
 beforeAll(async () => {
-  db = await startDynalite();
+  db = await startTestStore();
 });
 afterAll(async () => {
   await Promise.all(running.map((s) => s.stop("SIGKILL")));

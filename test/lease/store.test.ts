@@ -7,15 +7,15 @@ import {
 } from "../../src/lease/errors.ts";
 import { MemoryLeaseStore, MemoryLeaseTable } from "../../src/lease/memory-store.ts";
 import type { LeaseStore } from "../../src/lease/store.ts";
-import { type Dynalite, startDynalite } from "./support/dynalite.ts";
+import { startTestStore, type TestDynamo } from "./support/test-store.ts";
 
 const NOW = Date.UTC(2026, 0, 1);
 const INFO = { host: "test-host", runtime: "test" };
 const CLASSIC = { layout: "classic", epochMs: Date.UTC(2025, 0, 1) };
 
-let db: Dynalite;
+let db: TestDynamo;
 beforeAll(async () => {
-  db = await startDynalite();
+  db = await startTestStore();
 });
 afterAll(async () => {
   await db.stop();
@@ -179,7 +179,7 @@ describe("DynamoDbLeaseStore errors", () => {
   });
 
   it("an unreachable endpoint is a retryable LeaseStoreUnavailableError", async () => {
-    const down = await startDynalite();
+    const down = await startTestStore();
     const table = await down.table();
     await down.stop();
     const store = new DynamoDbLeaseStore({ client: down.client(), table, namespace: "ns" });

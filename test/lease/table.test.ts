@@ -6,7 +6,7 @@ import { DescribeTableCommand } from "@aws-sdk/client-dynamodb";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { parse } from "yaml";
 import { leaseTableDefinition } from "../../src/lease/dynamodb-table.ts";
-import { type Dynalite, startDynalite } from "./support/dynalite.ts";
+import { startTestStore, type TestDynamo } from "./support/test-store.ts";
 
 const run = promisify(execFile);
 const ROOT = new URL("../../", import.meta.url);
@@ -18,9 +18,9 @@ const CFN_TAGS = ["Ref", "GetAtt", "Sub"].map((name) => ({
 }));
 
 describe("lease table", () => {
-  let db: Dynalite;
+  let db: TestDynamo;
   beforeAll(async () => {
-    db = await startDynalite();
+    db = await startTestStore();
   });
   afterAll(async () => {
     await db.stop();

@@ -18,6 +18,7 @@ import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { type LocalServer, startAppServer } from "../client/support.ts";
+import { runInChromium, serveConsumer } from "./browser.ts";
 
 const ROOT = fileURLToPath(new URL("../..", import.meta.url));
 // Nothing may reach a registry: a closed port instead of the real one, and --offline.
@@ -165,6 +166,28 @@ describe("the npm package, installed from its tarball", () => {
       expect(out.generatorIds).toHaveLength(3);
     });
   }
+
+  it("in headless Chromium: the package's modules through an import map, IDs fetched cross-origin (CORS)", async () => {
+    const site = await serveConsumer(consumer);
+    const cors = await startAppServer({ WORKER_ID: "78", CORS_ORIGINS: site.origin });
+    try {
+      const { result, consoleErrors } = await runInChromium(site, "browser.mjs", [cors.url]);
+      expect(consoleErrors).toEqual([]);
+      expect(result).toMatchObject({
+        count: 20_000,
+        unique: 20_000,
+        increasing: true,
+        bigintType: "bigint",
+        generated: [5, 5],
+      });
+      const { decodedLocally, decodedByServer } = result as Record<string, unknown>;
+      expect(decodedLocally).toEqual(decodedByServer);
+      expect(decodedLocally).toMatchObject({ workerId: 78 });
+    } finally {
+      await cors.close();
+      await site.close();
+    }
+  });
 
   it("a TypeScript consumer type-checks against the shipped .d.ts (and misuse does not)", async () => {
     const tsc = join(ROOT, "node_modules/typescript/bin/tsc");

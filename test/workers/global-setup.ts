@@ -1,9 +1,10 @@
-// Runs in Node before the workerd project: a dynalite server on a free loopback port with a lease
-// table, and for the metrics-push tests Debian's Prometheus as a remote-write receiver plus an
-// endpoint that never answers, all handed to the tests through `provide`/`inject`.
+// Runs in Node before the workerd project: a DynamoDB-API server (LEASE_TEST_STORE, default
+// dynalite) on a free loopback port with a lease table, and for the metrics-push tests Debian's
+// Prometheus as a remote-write receiver plus an endpoint that never answers, all handed to the
+// tests through `provide`/`inject`.
 import type { TestProject } from "vitest/node";
 import { requireTools } from "../infra/support.ts";
-import { startDynalite } from "../lease/support/dynalite.ts";
+import { startTestStore } from "../lease/support/test-store.ts";
 import { startPrometheusReceiver } from "../metrics/prometheus.ts";
 import { startReceiver } from "../metrics/receiver.ts";
 
@@ -19,7 +20,7 @@ declare module "vitest" {
 }
 
 export default async function setup(project: TestProject): Promise<() => Promise<void>> {
-  const db = await startDynalite();
+  const db = await startTestStore();
   project.provide("dynamodbEndpoint", db.endpoint);
   project.provide("leaseTable", await db.table("workerd"));
   const prometheus = requireTools("prometheus") ? await startPrometheusReceiver() : undefined;

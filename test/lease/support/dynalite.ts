@@ -2,20 +2,19 @@ import { mkdtempSync, rmSync } from "node:fs";
 import type { AddressInfo } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { Readable } from "node:stream";
 import type { DynamoDBClient } from "@aws-sdk/client-dynamodb";
-import { NodeHttpHandler } from "@smithy/node-http-handler";
 import dynalite from "dynalite";
-import { createDynamoDbClient } from "../../../src/lease/dynamodb-client.ts";
-import { createLeaseTable } from "../../../src/lease/dynamodb-table.ts";
+import { FaultyHandler } from "./faulty-handler.ts";
+import { CREDENTIALS, createTestTable, testDynamoClient } from "./test-client.ts";
 
-export const CREDENTIALS = { accessKeyId: "local", secretAccessKey: "local" };
+export { CREDENTIALS, FaultyHandler };
 
 /**
  * A dynalite server on a free loopback port. dynalite drops an in-memory database when it stops,
  * so a server that a test stops and restarts (an outage) keeps its data in a temporary directory.
  */
 export class Dynalite {
+  readonly kind = "dynalite";
   readonly server: ReturnType<typeof dynalite>;
   readonly path: string | undefined;
   port = 0;
@@ -28,6 +27,11 @@ export class Dynalite {
       updateTableMs: 0,
       path: this.path,
     });
+  }
+
+  /** Whether it answers (between `start()` and `stop()`). */
+  get running(): boolean {
+    return this.server.listening;
   }
 
   get endpoint(): string {
@@ -62,21 +66,12 @@ export class Dynalite {
 
   /** A client for this server; `handler` replaces the HTTP layer (fault injection, counting). */
   client(handler?: FaultyHandler): DynamoDBClient {
-    return createDynamoDbClient({
-      region: "us-east-1",
-      endpoint: this.endpoint,
-      credentials: CREDENTIALS,
-      requestHandler: handler,
-    });
+    return testDynamoClient(this.endpoint, handler);
   }
 
   /** Creates a lease table with a fresh name and returns the name. */
-  async table(prefix = "leases"): Promise<string> {
-    const name = `${prefix}-${crypto.randomUUID().slice(0, 8)}`;
-    const client = this.client();
-    await createLeaseTable(client, name, { pollMs: 5 });
-    client.destroy();
-    return name;
+  table(prefix?: string): Promise<string> {
+    return createTestTable(this.endpoint, prefix);
   }
 }
 
@@ -85,53 +80,4 @@ export async function startDynalite(restartable = false): Promise<Dynalite> {
   const db = new Dynalite(restartable);
   await db.start(0);
   return db;
-}
-
-type HandleArgs = Parameters<NodeHttpHandler["handle"]>;
-type HandleResult = Awaited<ReturnType<NodeHttpHandler["handle"]>>;
-
-/**
- * The client's HTTP layer with a counter and fault injection: `throttleNext` answers that many
- * requests with DynamoDB's throttling error instead of sending them.
- */
-export class FaultyHandler {
-  private readonly inner = new NodeHttpHandler();
-  /** `X-Amz-Target` of every request (e.g. `DynamoDB_20120810.UpdateItem`), sent or faulted. */
-  readonly requests: string[] = [];
-  throttleNext = 0;
-  throttled = 0;
-
-  async handle(request: HandleArgs[0], options?: HandleArgs[1]): Promise<HandleResult> {
-    this.requests.push(String(request.headers["x-amz-target"] ?? "").replace(/^.*\./, ""));
-    if (this.throttleNext > 0) {
-      this.throttleNext--;
-      this.throttled++;
-      const body = JSON.stringify({
-        __type: "com.amazonaws.dynamodb.v20120810#ProvisionedThroughputExceededException",
-        message: "The level of configured provisioned throughput for the table was exceeded.",
-      });
-      return {
-        response: {
-          statusCode: 400,
-          reason: "Bad Request",
-          headers: {
-            "content-type": "application/x-amz-json-1.0",
-            "x-amzn-requestid": "injected",
-          },
-          body: Readable.from([Buffer.from(body)]),
-        },
-      } as unknown as HandleResult;
-    }
-    return this.inner.handle(request, options);
-  }
-
-  updateHttpClientConfig(): void {}
-
-  httpHandlerConfigs(): Record<string, never> {
-    return {};
-  }
-
-  destroy(): void {
-    this.inner.destroy();
-  }
 }
