@@ -7,12 +7,7 @@ import { createLayout, DEFAULT_EPOCH_MS } from "../../src/core/layout.ts";
 import { NoFreeWorkerIdError } from "../../src/lease/errors.ts";
 import { Leaser } from "../../src/lease/leaser.ts";
 import { MemoryLeaseStore, MemoryLeaseTable } from "../../src/lease/memory-store.ts";
-import type {
-  Lease,
-  LeaseRecord,
-  LeaseStore,
-  NamespaceBinding,
-} from "../../src/lease/store.ts";
+import type { Lease, LeaseRecord, LeaseStore, NamespaceBinding } from "../../src/lease/store.ts";
 import { fullRange, rangeOf, type WorkerIdRange } from "../../src/lease/worker-range.ts";
 import { EventQueue, exponential, SimClock, seeded } from "./events.ts";
 
