@@ -1,5 +1,5 @@
-// Item encoding of the DynamoDB lease store: keys, attribute values, records.
-import type { AttributeValue } from "@aws-sdk/client-dynamodb";
+// Item encoding of the DynamoDB lease store: keys, attribute values, records, paged queries.
+import { type AttributeValue, type DynamoDBClient, QueryCommand } from "@aws-sdk/client-dynamodb";
 import type { LeaseRecord } from "./store.ts";
 
 export type Item = Record<string, AttributeValue>;
@@ -45,4 +45,30 @@ export function str(value: AttributeValue | undefined): string {
 export function conditionItem(error: unknown): Item | undefined {
   const item = (error as { Item?: Item } | undefined)?.Item;
   return item && Object.keys(item).length > 0 ? item : undefined;
+}
+
+/** Every page of one key-condition query of `namespace` (`#sk` is the sort key), appended to `records`. */
+export async function queryAll(
+  client: DynamoDBClient,
+  table: string,
+  namespace: string,
+  condition: string,
+  values: Item,
+  records: LeaseRecord[],
+): Promise<void> {
+  let startKey: Item | undefined;
+  do {
+    const page = await client.send(
+      new QueryCommand({
+        TableName: table,
+        KeyConditionExpression: `#pk = :pk AND ${condition}`,
+        ExpressionAttributeNames: { "#pk": "pk", "#sk": "sk" },
+        ExpressionAttributeValues: { ":pk": { S: namespace }, ...values },
+        ConsistentRead: true,
+        ExclusiveStartKey: startKey,
+      }),
+    );
+    for (const item of page.Items ?? []) records.push(toRecord(item));
+    startKey = page.LastEvaluatedKey;
+  } while (startKey);
 }

@@ -1,9 +1,4 @@
-import {
-  type DynamoDBClient,
-  GetItemCommand,
-  QueryCommand,
-  UpdateItemCommand,
-} from "@aws-sdk/client-dynamodb";
+import { type DynamoDBClient, GetItemCommand, UpdateItemCommand } from "@aws-sdk/client-dynamodb";
 import { isConditionFailure, isReplicatedConflict, storeError } from "./dynamodb-errors.ts";
 import {
   BINDING_KEY,
@@ -11,6 +6,7 @@ import {
   type Item,
   int,
   num,
+  queryAll,
   str,
   toRecord,
   WORKER_PREFIX,
@@ -37,7 +33,6 @@ const NAMES = {
 };
 
 export { workerKey } from "./dynamodb-items.ts";
-
 export interface DynamoDbLeaseStoreOptions {
   client: DynamoDBClient;
   table: string;
@@ -183,12 +178,26 @@ export class DynamoDbLeaseStore implements LeaseStore {
     const records: LeaseRecord[] = [];
     try {
       if (!range) {
-        await this.query("begins_with(#sk, :lo)", { ":lo": { S: WORKER_PREFIX } }, records);
+        await queryAll(
+          this.client,
+          this.table,
+          this.namespace,
+          "begins_with(#sk, :lo)",
+          { ":lo": { S: WORKER_PREFIX } },
+          records,
+        );
       } else {
         // One query per span: the keys sort by worker ID, so BETWEEN reads exactly the span.
         for (const [lo, hi] of range.spans) {
           const bounds = { ":lo": { S: workerKey(lo) }, ":hi": { S: workerKey(hi) } };
-          await this.query("#sk BETWEEN :lo AND :hi", bounds, records);
+          await queryAll(
+            this.client,
+            this.table,
+            this.namespace,
+            "#sk BETWEEN :lo AND :hi",
+            bounds,
+            records,
+          );
         }
       }
     } catch (error) {
@@ -199,7 +208,7 @@ export class DynamoDbLeaseStore implements LeaseStore {
 
   async readBinding(): Promise<NamespaceBinding | undefined> {
     try {
-      // Eventually consistent: half the read cost, and a binding never changes once written.
+      // Eventually consistent (half the cost): a binding never changes once written.
       const { Item: bound } = await this.client.send(
         new GetItemCommand({ TableName: this.table, Key: this.key(BINDING_KEY) }),
       );
@@ -209,30 +218,10 @@ export class DynamoDbLeaseStore implements LeaseStore {
     }
   }
 
-  /** Every page of one key-condition query of the namespace, appended to `records`. */
-  private async query(condition: string, values: Item, records: LeaseRecord[]): Promise<void> {
-    let startKey: Item | undefined;
-    do {
-      const page = await this.client.send(
-        new QueryCommand({
-          TableName: this.table,
-          KeyConditionExpression: `#pk = :pk AND ${condition}`,
-          ExpressionAttributeNames: { "#pk": "pk", "#sk": "sk" },
-          ExpressionAttributeValues: { ":pk": { S: this.namespace }, ...values },
-          ConsistentRead: true,
-          ExclusiveStartKey: startKey,
-        }),
-      );
-      for (const item of page.Items ?? []) records.push(toRecord(item));
-      startKey = page.LastEvaluatedKey;
-    } while (startKey);
-  }
-
   /**
-   * A write conditioned on owner and version. If the condition fails but the item still names this
-   * owner, an earlier write of ours landed without its answer reaching us: write again on top of it.
-   * An MRSC replicated write conflict (nothing written) re-reads and retries the same way; if it
-   * persists, a retryable store error, never a lost lease: the item may well still be ours.
+   * A write conditioned on owner and version. A failed condition on an item still naming this owner
+   * means an earlier write of ours landed without its answer: write again on top. An MRSC replicated
+   * conflict (nothing written) retries the same way; if it persists, a retryable error, not a loss.
    */
   private async writeOwned(
     lease: Lease,
