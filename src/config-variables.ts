@@ -89,6 +89,14 @@ export const VARIABLES = {
     schema: integer(1_000, 3_600_000),
     accepted: "an integer 1000-3600000, at least one tick of LAYOUT (default 30000)",
   },
+  LEASE_WORKER_IDS: {
+    schema: text(
+      /^\s*\d{1,7}\s*(-\s*\d{1,7}\s*)?(,\s*\d{1,7}\s*(-\s*\d{1,7}\s*)?){0,63}$/,
+      "not a range like 0-255 or a list like 0-99,200-255",
+    ),
+    accepted:
+      "worker IDs to lease, N-M or a comma list like 0-99,200-255, within the layout (default: all)",
+  },
   LEASE_NAMESPACE: {
     schema: text(/^[\w.-]{1,64}$/, "not a namespace"),
     accepted: "1-64 of A-Z a-z 0-9 _ . - (default edgeflake)",

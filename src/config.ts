@@ -14,6 +14,7 @@ import {
   type Layout,
   parseLayoutName,
 } from "./core/index.ts";
+import { maxOf, parseWorkerIds, type WorkerIdRange } from "./lease/worker-range.ts";
 
 export { LOG_LEVELS, type LogLevel } from "./config-variables.ts";
 
@@ -55,6 +56,8 @@ export interface LeaseConfig {
   namespace: string;
   region: string;
   endpoint: string | undefined;
+  /** `LEASE_WORKER_IDS`: the only worker IDs leased; undefined: the layout's whole range. */
+  workerIds: WorkerIdRange | undefined;
 }
 
 /** One problem: the line that describes it and the variables it concerns. */
@@ -147,6 +150,7 @@ export function parseConfig(source: Record<string, unknown>, nowMs: number): App
         `set LEASE_TTL_MS to at least ${layout.unitMs} or use a shorter unit`,
     );
   }
+  const workerIds = leaseWorkerIds(env.LEASE_WORKER_IDS, layout, env.LEASE_TABLE, blame);
   const pushLabelNames = env.METRICS_PUSH_LABELS?.split(",").map((pair) => pair.split("=")[0]);
   if (pushLabelNames && new Set(pushLabelNames).size < pushLabelNames.length) {
     blame(["METRICS_PUSH_LABELS"], "a label name repeats");
@@ -187,8 +191,33 @@ export function parseConfig(source: Record<string, unknown>, nowMs: number): App
             namespace: env.LEASE_NAMESPACE ?? "edgeflake",
             region: env.AWS_REGION ?? "us-east-1",
             endpoint: env.DYNAMODB_ENDPOINT,
+            workerIds,
           },
   };
+}
+
+/** `LEASE_WORKER_IDS` parsed and checked against the layout; problems blamed on the variables. */
+function leaseWorkerIds(
+  value: string | undefined,
+  layout: Layout | undefined,
+  table: string | undefined,
+  blame: (names: Name[], problem: string | undefined) => boolean,
+): WorkerIdRange | undefined {
+  if (value === undefined) return undefined;
+  if (table === undefined) {
+    blame(["LEASE_WORKER_IDS", "LEASE_TABLE"], "a worker-ID range needs leasing (LEASE_TABLE)");
+    return undefined;
+  }
+  const parsed = attempt(() => parseWorkerIds(value));
+  if ("problem" in parsed) {
+    blame(["LEASE_WORKER_IDS"], parsed.problem);
+    return undefined;
+  }
+  if (layout && maxOf(parsed.value) > layout.maxWorkerId) {
+    const limit = `0-${layout.maxWorkerId}`;
+    blame(["LEASE_WORKER_IDS", "LAYOUT"], `beyond the layout's worker IDs ${limit}`);
+  }
+  return parsed.value;
 }
 
 /** `*`, or the listed origins as browsers send them (lower case). */

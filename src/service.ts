@@ -24,6 +24,8 @@ export interface ServiceOptions {
   beforeIssue?: AppDeps["beforeIssue"];
   beforeHealth?: AppDeps["beforeHealth"];
   healthChecks?: AppDeps["healthChecks"];
+  leaseOnDemand?: AppDeps["leaseOnDemand"];
+  healthFacts?: AppDeps["healthFacts"];
   readinessChecks?: AppDeps["readinessChecks"];
 }
 
@@ -52,6 +54,8 @@ export function createService(config: AppConfig, options: ServiceOptions): Servi
       beforeIssue: options.beforeIssue,
       beforeHealth: options.beforeHealth,
       healthChecks: options.healthChecks,
+      leaseOnDemand: options.leaseOnDemand,
+      healthFacts: options.healthFacts,
       readinessChecks: options.readinessChecks,
     },
     version,

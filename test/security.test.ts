@@ -110,8 +110,13 @@ function dynamoDbActionsUsed(): string[] {
 describe("IAM: only the lease table, only the actions used", () => {
   const used = dynamoDbActionsUsed();
 
-  it("the service calls exactly GetItem, Query and UpdateItem", () => {
-    expect(used).toEqual(["dynamodb:GetItem", "dynamodb:Query", "dynamodb:UpdateItem"]);
+  it("the service calls exactly DescribeTable, GetItem, Query and UpdateItem", () => {
+    expect(used).toEqual([
+      "dynamodb:DescribeTable",
+      "dynamodb:GetItem",
+      "dynamodb:Query",
+      "dynamodb:UpdateItem",
+    ]);
   });
 
   it.each([

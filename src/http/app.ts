@@ -125,7 +125,9 @@ export function createApp(deps: AppDeps, version = "0.0.0"): Hono {
     const status = issues.length === 0 ? 200 : 503;
     if (wantsJson(c.req.header("Accept"))) {
       const state = status === 200 ? "ok" : "unavailable";
-      return c.json({ status: state, generated, workerId: generator.workerId, issues }, status);
+      const facts = deps.healthFacts?.(clock.now());
+      const body = { status: state, generated, workerId: generator.workerId, ...facts, issues };
+      return c.json(body, status);
     }
     if (status === 200) return c.text(`OK: Generated ${generated} IDs`);
     const reasons = issues.map((i) => `${i.check}: ${i.detail}${i.cause ? `: ${i.cause}` : ""}`);

@@ -20,10 +20,17 @@ export interface AppDeps {
   corsOrigins?: CorsOrigins;
   /** Runs before every issue: leasing acquires lazily or renews here (and may throw typed errors). */
   beforeIssue?: (background: Background) => Promise<void>;
-  /** Runs before /health answers (lazy leasing acquires, so a fresh instance is not reported idle). */
+  /** Runs before /health answers (lazy leasing reads the namespace binding; it never leases). */
   beforeHealth?: (background: Background) => Promise<void>;
   /** Extra health checks (leasing: no lease, lease about to lapse); null means healthy. */
   healthChecks?: ((nowMs: number) => HealthIssue | null)[];
+  /**
+   * Lazy leasing: a generator without a worker ID is no issue by itself (an isolate leases on its
+   * first request that issues); the health checks alone decide.
+   */
+  leaseOnDemand?: boolean;
+  /** Extra fields of /health's JSON (leasing: `lease: { state, workerIds }`). */
+  healthFacts?: (nowMs: number) => Record<string, unknown>;
   /**
    * /readyz: reasons not to send this instance traffic now (leasing: no lease, or about to lapse);
    * null means ready. None (static `WORKER_ID`): always ready. They must not touch the store.

@@ -21,7 +21,7 @@ export function healthIssues(deps: AppDeps): HealthIssue[] {
   }
   const extra = (deps.healthChecks ?? []).map((check) => check(now)).filter((i) => i !== null);
   issues.push(...extra.map(separateCause));
-  if (extra.length === 0 && !deps.generator.canIssueAt(now)) {
+  if (extra.length === 0 && !deps.leaseOnDemand && !deps.generator.canIssueAt(now)) {
     issues.push({
       check: "generator",
       detail: "the generator cannot issue IDs now (no worker ID or lease)",

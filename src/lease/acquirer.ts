@@ -7,6 +7,7 @@ import type { StoreOutcomes } from "./outcomes.ts";
 import { freeWorkerIds } from "./policy.ts";
 import type { HolderInfo, LeaseStore } from "./store.ts";
 import { Tenure } from "./tenure.ts";
+import { nth, type WorkerIdRange } from "./worker-range.ts";
 
 /** Random candidates tried before listing the namespace: in a sparse table the first one is free. */
 const BLIND_ATTEMPTS = 2;
@@ -21,8 +22,8 @@ export interface AcquirerOptions {
   owner: string;
   info: HolderInfo;
   random: () => number;
-  /** Worker IDs leased are 0..workerIdCount-1. */
-  workerIdCount: number;
+  /** The worker IDs this instance may lease (`LEASE_WORKER_IDS`, or the layout's whole range). */
+  range: WorkerIdRange;
   /** Conditional writes one acquisition may spend before it gives up. */
   maxAcquireWrites: number;
   logger: Logger;
@@ -47,14 +48,15 @@ export class Acquirer {
 
   /** A new tenure; the caller fences the generator to it. */
   async acquire(): Promise<Tenure> {
-    const { store, logger, maxAcquireWrites, workerIdCount: total } = this.options;
+    const { store, logger, maxAcquireWrites, range } = this.options;
+    const total = range.size;
     await this.bind();
     const tried = new Set<number>();
     let writes = 0;
     if (!this.lastFull) {
       const blind = Math.min(BLIND_ATTEMPTS, total, maxAcquireWrites);
       for (let draw = 0; writes < blind && draw < 4 * BLIND_ATTEMPTS; draw++) {
-        const workerId = Math.floor(this.options.random() * total);
+        const workerId = nth(range, Math.floor(this.options.random() * total));
         if (tried.has(workerId)) continue;
         tried.add(workerId);
         writes++;
@@ -67,10 +69,13 @@ export class Acquirer {
       const free = await this.listFreeWorkerIds();
       held = total - free.length;
       if (free.length === 0) {
-        const error = new NoFreeWorkerIdError(store.namespace, held, total);
-        // One log line when the namespace fills up, not one per poll while it stays full.
+        const error = new NoFreeWorkerIdError(store.namespace, held, total, undefined, range.text);
+        // One log line when the range fills up, not one per poll while it stays full.
         if (!this.lastFull)
-          logger.error({ namespace: store.namespace, held, total }, error.message);
+          logger.error(
+            { namespace: store.namespace, range: range.text, held, total },
+            error.message,
+          );
         this.lastFull = true;
         this.options.outcomes.refused(error.message);
         throw error;
@@ -86,7 +91,8 @@ export class Acquirer {
       store.namespace,
       held,
       total,
-      `no worker ID acquired in namespace "${store.namespace}" after ${writes} conditional writes: others took each free ID first`,
+      `no worker ID acquired in namespace "${store.namespace}" (worker IDs ${range.text}) after ${writes} conditional writes: others took each free ID first`,
+      range.text,
     );
     this.options.outcomes.refused(error.message);
     logger.error({ namespace: store.namespace, writes }, error.message);
@@ -111,15 +117,16 @@ export class Acquirer {
 
   /** Worker IDs without a live lease (by this clock), in random order. */
   private async listFreeWorkerIds(): Promise<number[]> {
-    const { store, clock, workerIdCount, random } = this.options;
+    const { store, clock, range, random } = this.options;
     let records: Awaited<ReturnType<LeaseStore["list"]>>;
     try {
-      records = await store.list();
+      // Only the range's items: one query per span, however sparse the range is in the table.
+      records = await store.list(range);
     } catch (error) {
       this.options.outcomes.failed(undefined, error);
       throw error;
     }
-    return freeWorkerIds(records, workerIdCount, clock.now(), random);
+    return freeWorkerIds(records, range, clock.now(), random);
   }
 
   /** One conditional write; the tenure it began, or undefined when the worker ID is held. */

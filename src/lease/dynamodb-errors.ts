@@ -11,6 +11,8 @@ const RETRYABLE_NAMES = new Set([
   "TimeoutError",
   "RequestTimeout",
   "RequestTimeoutException",
+  // MRSC global tables: a concurrent write to the item in another region won; nothing was written.
+  "ReplicatedWriteConflictException",
 ]);
 
 interface SdkErrorShape {
@@ -23,6 +25,15 @@ interface SdkErrorShape {
 /** Whether an SDK error is the failed condition of a conditional write. */
 export function isConditionFailure(error: unknown): boolean {
   return (error as SdkErrorShape | undefined)?.name === "ConditionalCheckFailedException";
+}
+
+/**
+ * Whether an SDK error is an MRSC replicated write conflict: the write did not happen because a
+ * concurrent write to the same item in another region did. Acquire treats it as a conflict (the
+ * worker ID is being taken: try the next one); renew and release re-read and retry.
+ */
+export function isReplicatedConflict(error: unknown): boolean {
+  return (error as SdkErrorShape | undefined)?.name === "ReplicatedWriteConflictException";
 }
 
 /** Wraps an SDK or network error in a typed error that says whether retrying can help. */

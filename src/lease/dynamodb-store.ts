@@ -1,11 +1,17 @@
+import { type DynamoDBClient, GetItemCommand, UpdateItemCommand } from "@aws-sdk/client-dynamodb";
+import { isConditionFailure, isReplicatedConflict, storeError } from "./dynamodb-errors.ts";
 import {
-  type AttributeValue,
-  type DynamoDBClient,
-  GetItemCommand,
-  QueryCommand,
-  UpdateItemCommand,
-} from "@aws-sdk/client-dynamodb";
-import { isConditionFailure, storeError } from "./dynamodb-errors.ts";
+  BINDING_KEY,
+  conditionItem,
+  type Item,
+  int,
+  num,
+  queryAll,
+  str,
+  toRecord,
+  WORKER_PREFIX,
+  workerKey,
+} from "./dynamodb-items.ts";
 import { LeaseLostError, NamespaceMismatchError } from "./errors.ts";
 import {
   type Acquired,
@@ -16,14 +22,8 @@ import {
   type LeaseStore,
   type NamespaceBinding,
 } from "./store.ts";
-
-type Item = Record<string, AttributeValue>;
-
-/** Sort key of the namespace's binding item; `#` sorts before every `worker#` key. */
-const BINDING_KEY = "#binding";
-const WORKER_PREFIX = "worker#";
-// 7 digits hold the largest worker ID a layout allows (20 bits), so keys sort by worker ID.
-const WORKER_DIGITS = 7;
+import { checkTableMode, tableModeOnce } from "./table-mode.ts";
+import type { WorkerIdRange } from "./worker-range.ts";
 
 // Every attribute name goes through a placeholder: some (`owner`) are DynamoDB reserved words.
 const NAMES = {
@@ -32,22 +32,35 @@ const NAMES = {
   "#version": "version",
 };
 
+export { workerKey } from "./dynamodb-items.ts";
+export interface DynamoDbLeaseStoreOptions {
+  client: DynamoDBClient;
+  table: string;
+  namespace: string;
+  /** `LEASE_WORKER_IDS` is set: an MREC global table is accepted (each region its own range). */
+  ranged?: boolean;
+}
+
 /**
  * `LeaseStore` on a DynamoDB table with a string partition key `pk` (the namespace) and string
  * sort key `sk` (`worker#0000042`, or `#binding`), so one query lists a namespace's leases.
+ * `bind` first reads the table's replication mode (DescribeTable, table-mode.ts).
  */
 export class DynamoDbLeaseStore implements LeaseStore {
   readonly namespace: string;
   readonly table: string;
   private readonly client: DynamoDBClient;
+  private readonly ranged: boolean;
 
-  constructor(options: { client: DynamoDBClient; table: string; namespace: string }) {
+  constructor(options: DynamoDbLeaseStoreOptions) {
     this.client = options.client;
     this.table = options.table;
     this.namespace = options.namespace;
+    this.ranged = options.ranged ?? false;
   }
 
   async bind(binding: NamespaceBinding, nowMs: number): Promise<void> {
+    checkTableMode(await tableModeOnce(this.client, this.table), this.table, this.ranged);
     try {
       await this.client.send(
         new UpdateItemCommand({
@@ -129,7 +142,8 @@ export class DynamoDbLeaseStore implements LeaseStore {
         previousExpiresAt,
       };
     } catch (error) {
-      if (isConditionFailure(error)) return undefined;
+      // MRSC: another region wrote the item at the same time; like a held ID, try the next one.
+      if (isConditionFailure(error) || isReplicatedConflict(error)) return undefined;
       throw storeError(error, this.table, `acquiring worker ID ${request.workerId}`);
     }
   }
@@ -160,36 +174,54 @@ export class DynamoDbLeaseStore implements LeaseStore {
     return item ? toRecord(item) : undefined;
   }
 
-  async list(): Promise<LeaseRecord[]> {
+  async list(range?: WorkerIdRange): Promise<LeaseRecord[]> {
     const records: LeaseRecord[] = [];
-    let startKey: Item | undefined;
     try {
-      do {
-        const page = await this.client.send(
-          new QueryCommand({
-            TableName: this.table,
-            KeyConditionExpression: "#pk = :pk AND begins_with(#sk, :prefix)",
-            ExpressionAttributeNames: { "#pk": "pk", "#sk": "sk" },
-            ExpressionAttributeValues: {
-              ":pk": { S: this.namespace },
-              ":prefix": { S: WORKER_PREFIX },
-            },
-            ConsistentRead: true,
-            ExclusiveStartKey: startKey,
-          }),
+      if (!range) {
+        await queryAll(
+          this.client,
+          this.table,
+          this.namespace,
+          "begins_with(#sk, :lo)",
+          { ":lo": { S: WORKER_PREFIX } },
+          records,
         );
-        for (const item of page.Items ?? []) records.push(toRecord(item));
-        startKey = page.LastEvaluatedKey;
-      } while (startKey);
+      } else {
+        // One query per span: the keys sort by worker ID, so BETWEEN reads exactly the span.
+        for (const [lo, hi] of range.spans) {
+          const bounds = { ":lo": { S: workerKey(lo) }, ":hi": { S: workerKey(hi) } };
+          await queryAll(
+            this.client,
+            this.table,
+            this.namespace,
+            "#sk BETWEEN :lo AND :hi",
+            bounds,
+            records,
+          );
+        }
+      }
     } catch (error) {
       throw storeError(error, this.table, "listing leases");
     }
     return records;
   }
 
+  async readBinding(): Promise<NamespaceBinding | undefined> {
+    try {
+      // Eventually consistent (half the cost): a binding never changes once written.
+      const { Item: bound } = await this.client.send(
+        new GetItemCommand({ TableName: this.table, Key: this.key(BINDING_KEY) }),
+      );
+      return bound && { layout: str(bound.layout), epochMs: int(bound.epochMs) };
+    } catch (error) {
+      throw storeError(error, this.table, "reading the namespace binding");
+    }
+  }
+
   /**
-   * A write conditioned on owner and version. If the condition fails but the item still names this
-   * owner, an earlier write of ours landed without its answer reaching us: write again on top of it.
+   * A write conditioned on owner and version. A failed condition on an item still naming this owner
+   * means an earlier write of ours landed without its answer: write again on top. An MRSC replicated
+   * conflict (nothing written) retries the same way; if it persists, a retryable error, not a loss.
    */
   private async writeOwned(
     lease: Lease,
@@ -201,6 +233,7 @@ export class DynamoDbLeaseStore implements LeaseStore {
   ): Promise<Lease> {
     let version = lease.version;
     let current = lease.expiresAt;
+    let conflict: unknown;
     for (let attempt = 0; attempt < 2; attempt++) {
       const { expression, names, values } = update(version, current);
       let failed: Item | undefined;
@@ -227,7 +260,8 @@ export class DynamoDbLeaseStore implements LeaseStore {
           version: version + 1,
         };
       } catch (error) {
-        if (!isConditionFailure(error)) {
+        conflict = isReplicatedConflict(error) ? error : undefined;
+        if (!isConditionFailure(error) && !conflict) {
           throw storeError(error, this.table, `${action} worker ID ${lease.workerId}`);
         }
         failed = conditionItem(error);
@@ -238,6 +272,7 @@ export class DynamoDbLeaseStore implements LeaseStore {
       version = item.version;
       current = item.expiresAt;
     }
+    if (conflict) throw storeError(conflict, this.table, `${action} worker ID ${lease.workerId}`);
     throw new LeaseLostError(lease.workerId);
   }
 
@@ -255,41 +290,4 @@ export class DynamoDbLeaseStore implements LeaseStore {
   private key(sortKey: string): Item {
     return { pk: { S: this.namespace }, sk: { S: sortKey } };
   }
-}
-
-/** Sort key of a worker ID's lease item. */
-export function workerKey(workerId: number): string {
-  return `${WORKER_PREFIX}${String(workerId).padStart(WORKER_DIGITS, "0")}`;
-}
-
-function toRecord(item: Item): LeaseRecord {
-  const record: LeaseRecord = {
-    workerId: int(item.workerId),
-    owner: str(item.owner),
-    expiresAt: int(item.expiresAt),
-    version: int(item.version),
-  };
-  if (item.host?.S !== undefined) record.host = item.host.S;
-  if (item.runtime?.S !== undefined) record.runtime = item.runtime.S;
-  if (item.acquiredAt?.N !== undefined) record.acquiredAt = Number(item.acquiredAt.N);
-  if (item.renewedAt?.N !== undefined) record.renewedAt = Number(item.renewedAt.N);
-  return record;
-}
-
-/** The item a failed condition returned (`ReturnValuesOnConditionCheckFailure: ALL_OLD`), if any. */
-function conditionItem(error: unknown): Item | undefined {
-  const item = (error as { Item?: Item } | undefined)?.Item;
-  return item && Object.keys(item).length > 0 ? item : undefined;
-}
-
-function num(value: number): AttributeValue {
-  return { N: String(value) };
-}
-
-function int(value: AttributeValue | undefined): number {
-  return value?.N === undefined ? Number.NaN : Number(value.N);
-}
-
-function str(value: AttributeValue | undefined): string {
-  return value?.S ?? "";
 }

@@ -4,14 +4,18 @@ import { EdgeflakeError } from "../core/errors.ts";
 export class NoFreeWorkerIdError extends EdgeflakeError {
   readonly held: number;
   readonly total: number;
-  constructor(namespace: string, held: number, total: number, message?: string) {
+  /** The worker IDs this instance leases from (`LEASE_WORKER_IDS`, or the layout's whole range). */
+  readonly range: string | undefined;
+  constructor(namespace: string, held: number, total: number, message?: string, range?: string) {
+    const ids = range ? ` (worker IDs ${range})` : "";
     super(
       "NO_FREE_WORKER_ID",
       message ??
-        `no free worker ID in namespace "${namespace}": ${held} of ${total} are held by live leases`,
+        `no free worker ID in namespace "${namespace}"${ids}: ${held} of ${total} are held by live leases`,
     );
     this.held = held;
     this.total = total;
+    this.range = range;
   }
 }
 
@@ -41,5 +45,15 @@ export class LeaseLostError extends EdgeflakeError {
   constructor(workerId: number) {
     super("LEASE_LOST", `the lease on worker ID ${workerId} was taken over by another instance`);
     this.workerId = workerId;
+  }
+}
+
+/**
+ * The lease table's replication cannot keep conditional writes safe for this configuration (an
+ * MREC global table without `LEASE_WORKER_IDS`), or its mode cannot be read. Not retried.
+ */
+export class UnsafeLeaseTableError extends EdgeflakeError {
+  constructor(message: string) {
+    super("UNSAFE_LEASE_TABLE", message);
   }
 }

@@ -8,6 +8,7 @@ import { createDynamoDbClient, type DynamoDbClientOptions } from "./dynamodb-cli
 import { DynamoDbLeaseStore } from "./dynamodb-store.ts";
 import { Leaser } from "./leaser.ts";
 import type { HolderInfo, LeaseStore } from "./store.ts";
+import { fullRange } from "./worker-range.ts";
 
 export { createDynamoDbClient, type DynamoDbClientOptions } from "./dynamodb-client.ts";
 export { DynamoDbLeaseStore, workerKey } from "./dynamodb-store.ts";
@@ -17,6 +18,7 @@ export {
   LeaseStoreUnavailableError,
   NamespaceMismatchError,
   NoFreeWorkerIdError,
+  UnsafeLeaseTableError,
 } from "./errors.ts";
 export { Leaser, type LeaserOptions } from "./leaser.ts";
 export { MemoryLeaseStore, MemoryLeaseTable } from "./memory-store.ts";
@@ -30,8 +32,10 @@ export type {
   LeaseStore,
   NamespaceBinding,
 } from "./store.ts";
+export { readTableMode, type TableMode } from "./table-mode.ts";
 export { type Phase, shortPeriodMs, Tenure } from "./tenure.ts";
 export { globalTimers, type Timers } from "./timers.ts";
+export { fullRange, parseWorkerIds, type WorkerIdRange } from "./worker-range.ts";
 
 export interface LeaserDeps {
   generator: SnowflakeGenerator;
@@ -47,7 +51,8 @@ export interface LeaserDeps {
 
 /** The leaser a target uses when `LEASE_TABLE` is set: DynamoDB store, metrics on `registry`. */
 export function createDynamoDbLeaser(config: LeaseConfig, deps: LeaserDeps): Leaser {
-  registerLeasePoolSize(deps.registry, config.namespace, deps.generator.layout.maxWorkerId + 1);
+  const range = config.workerIds ?? fullRange(deps.generator.layout.maxWorkerId + 1);
+  registerLeasePoolSize(deps.registry, config.namespace, range.size, range.text);
   const store =
     deps.store ??
     new DynamoDbLeaseStore({
@@ -58,6 +63,7 @@ export function createDynamoDbLeaser(config: LeaseConfig, deps: LeaserDeps): Lea
       }),
       table: config.table,
       namespace: config.namespace,
+      ranged: config.workerIds !== undefined,
     });
   return new Leaser({
     store,
@@ -67,5 +73,6 @@ export function createDynamoDbLeaser(config: LeaseConfig, deps: LeaserDeps): Lea
     logger: deps.logger,
     registry: deps.registry,
     info: deps.info,
+    workerIds: range,
   });
 }

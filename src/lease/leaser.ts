@@ -14,6 +14,7 @@ import { RenewalTimer } from "./renewal-timer.ts";
 import type { HolderInfo, Lease, LeaseStore } from "./store.ts";
 import { shortPeriodMs, type Tenure } from "./tenure.ts";
 import { globalTimers, type Timers } from "./timers.ts";
+import { leaseRange, type WorkerIdRange } from "./worker-range.ts";
 
 export interface LeaserOptions {
   store: LeaseStore;
@@ -33,13 +34,15 @@ export interface LeaserOptions {
   timers?: Timers;
   /** Worker IDs leased are 0..workerIdCount-1 (default: the layout's whole range). */
   workerIdCount?: number;
+  /** `LEASE_WORKER_IDS`: the worker IDs leased (wins over `workerIdCount`; within the layout). */
+  workerIds?: WorkerIdRange;
   /** Conditional writes one acquisition may spend before it gives up (default 16). */
   maxAcquireWrites?: number;
 }
 
 /**
- * Leases a worker ID for one generator and keeps the fencing rule (docs/ARCHITECTURE.md#fencing): the generator
- * issues only timestamps in `[previous holder's expiresAt, own expiresAt)`. It drives the generator
+ * Leases a worker ID for one generator and keeps the fencing rule (docs/ARCHITECTURE.md#fencing):
+ * the generator issues only timestamps in `[previous holder's expiresAt, own expiresAt)`. It drives the generator
  * only through `assign`, `extend` and `revoke`; at `expiresAt` without renewal the generator fails
  * closed by itself. What is due when is the held `Tenure`'s `phase` (tenure.ts).
  *
@@ -51,6 +54,8 @@ export class Leaser {
   readonly ttlMs: number;
   readonly store: LeaseStore;
   readonly metrics: LeaseMetrics | undefined;
+  /** The worker IDs this leaser draws from. */
+  readonly range: WorkerIdRange;
 
   private readonly generator: SnowflakeGenerator;
   private readonly clock: Clock;
@@ -86,7 +91,7 @@ export class Leaser {
             this.tenure ? (this.tenure.expiresAt - this.clock.now()) / 1000 : undefined,
         })
       : undefined;
-    const range = this.generator.layout.maxWorkerId + 1;
+    this.range = leaseRange(this.generator.layout.maxWorkerId + 1, options);
     this.acquirer = new Acquirer({
       store: this.store,
       layout: this.generator.layout,
@@ -95,7 +100,7 @@ export class Leaser {
       owner: this.owner,
       info: { host: options.info?.host ?? "unknown", runtime: options.info?.runtime ?? "unknown" },
       random: this.random,
-      workerIdCount: Math.min(options.workerIdCount ?? range, range),
+      range: this.range,
       maxAcquireWrites: options.maxAcquireWrites ?? 16,
       logger: this.logger,
       metrics: this.metrics,
@@ -118,7 +123,7 @@ export class Leaser {
 
   /** The lease as last written by this instance, if it holds one. */
   get current(): Readonly<Lease> | undefined {
-    return this.tenure?.lease;
+    return this.held?.lease;
   }
 
   /** The floor of the current lease (previous holder's `expiresAt`). */
@@ -130,6 +135,16 @@ export class Leaser {
   get state(): LeaseState {
     if (!this.tenure) return this.stopped ? "expired" : "acquiring";
     return this.tenure.phase(this.clock.now()) === "lapsed" ? "expired" : "held";
+  }
+
+  /** The last failed store operation's message, until the next success. */
+  get lastStoreError(): string | undefined {
+    return this.outcomes.lastError;
+  }
+
+  /** The failed acquisition `ensure` still answers from memory at `nowMs`, if any. */
+  refusalAt(nowMs: number): Error | undefined {
+    return this.refusal && nowMs < this.refusal.untilMs ? this.refusal.error : undefined;
   }
 
   /** For `AppDeps.healthChecks`: an issue when there is no lease or its renewals are overdue. */
@@ -185,10 +200,7 @@ export class Leaser {
     return this.inflight;
   }
 
-  /**
-   * Stops renewing and releases the lease: `expiresAt` is set just past the last issued timestamp,
-   * so the next holder starts at once and still above every ID issued here.
-   */
+  /** Stops renewing and releases: `expiresAt` just past the last issued timestamp (next holder starts above). */
   stop(): Promise<void> {
     if (!this.stopping) {
       this.stopping = this.release();

@@ -8,6 +8,7 @@ import {
   type LeaseStore,
   type NamespaceBinding,
 } from "./store.ts";
+import { contains, type WorkerIdRange } from "./worker-range.ts";
 
 interface MemoryNamespace {
   binding?: NamespaceBinding;
@@ -93,10 +94,15 @@ export class MemoryLeaseStore implements LeaseStore {
     return item ? { ...item } : undefined;
   }
 
-  async list(): Promise<LeaseRecord[]> {
+  async list(range?: WorkerIdRange): Promise<LeaseRecord[]> {
     return [...this.entry.items.values()]
+      .filter((item) => !range || contains(range, item.workerId))
       .sort((a, b) => a.workerId - b.workerId)
       .map((item) => ({ ...item }));
+  }
+
+  async readBinding(): Promise<NamespaceBinding | undefined> {
+    return this.entry.binding && { ...this.entry.binding };
   }
 
   /** The item if this owner still holds it (a same-owner version gap is our own earlier write). */

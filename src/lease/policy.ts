@@ -8,21 +8,24 @@ import {
 } from "./errors.ts";
 import type { LeaseRecord } from "./store.ts";
 import { shortPeriodMs } from "./tenure.ts";
+import { contains, type WorkerIdRange } from "./worker-range.ts";
 
-/** Worker IDs below `total` without a live lease at `nowMs`, in random order. */
+/** Worker IDs of `range` without a live lease at `nowMs`, in random order. */
 export function freeWorkerIds(
   records: readonly LeaseRecord[],
-  total: number,
+  range: WorkerIdRange,
   nowMs: number,
   random: () => number,
 ): number[] {
   const held = new Set<number>();
   for (const record of records) {
-    if (record.expiresAt > nowMs && record.workerId < total) held.add(record.workerId);
+    if (record.expiresAt > nowMs && contains(range, record.workerId)) held.add(record.workerId);
   }
   const free: number[] = [];
-  for (let workerId = 0; workerId < total; workerId++) {
-    if (!held.has(workerId)) free.push(workerId);
+  for (const [lo, hi] of range.spans) {
+    for (let workerId = lo; workerId <= hi; workerId++) {
+      if (!held.has(workerId)) free.push(workerId);
+    }
   }
   // Fisher-Yates: concurrent acquirers spread over the free IDs instead of racing for the first.
   for (let i = free.length - 1; i > 0; i--) {

@@ -1,3 +1,5 @@
+import type { WorkerIdRange } from "./worker-range.ts";
+
 /** Who holds a lease, for operators reading the table. */
 export interface HolderInfo {
   host: string;
@@ -60,8 +62,19 @@ export interface LeaseStore {
   release(lease: Lease, expiresAt: number, nowMs: number): Promise<void>;
   /** One worker ID's item, read consistently. */
   get(workerId: number): Promise<LeaseRecord | undefined>;
-  /** Every lease item of the namespace, ordered by worker ID (one query, for operators). */
-  list(): Promise<LeaseRecord[]>;
+  /**
+   * The namespace's lease items, ordered by worker ID: all of them, or only those in `range` (the
+   * acquirer lists its `LEASE_WORKER_IDS`; DynamoDB: one query per span, so a sparse or narrow
+   * range costs no more than its own items).
+   */
+  list(range?: WorkerIdRange): Promise<LeaseRecord[]>;
+  /**
+   * The namespace's recorded binding, or undefined before the first `bind`: a cheap read with no
+   * write and no side effect, for health checks of instances that hold no lease (lazy targets).
+   * It never creates the binding and never throws `NamespaceMismatchError`; like every method, a
+   * store it cannot reach throws `LeaseStoreUnavailableError`. Need not be strongly consistent.
+   */
+  readBinding(): Promise<NamespaceBinding | undefined>;
 }
 
 /** `layout@epoch`, how bindings appear in messages. */

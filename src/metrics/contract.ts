@@ -116,8 +116,8 @@ export const LEASE_RENEWAL_DURATION = spec(
 export const LEASE_POOL_WORKER_IDS = spec(
   "snowflake_lease_pool_worker_ids",
   "gauge",
-  "Worker IDs the lease namespace draws from (the layout's worker-ID count)",
-  ["namespace"],
+  "Worker IDs this instance leases from: the size of its range (LEASE_WORKER_IDS, default the layout's whole range, e.g. 0-1023)",
+  ["namespace", "range"],
 );
 
 /** Remote-write pushes from Workers and Lambda (`METRICS_PUSH_URL`). */

@@ -7,6 +7,7 @@ import {
   type Leaser,
   type LeaseStore,
 } from "../lease/index.ts";
+import { LazyLeaseHealth, leaseHealthFacts } from "../lease/lazy-health.ts";
 import { createServicePusher, type MetricsPusher } from "../metrics/remote-write/index.ts";
 import { createService, type Service, type ServiceOptions } from "../service.ts";
 import type { Background } from "../service-types.ts";
@@ -40,14 +41,17 @@ export interface LazyLeasedService extends Service {
 
 /**
  * The service for targets that come and go (Workers isolates, Lambda environments): with
- * `LEASE_TABLE`, the first request acquires a worker ID and every request re-checks the lease
- * before issuing (`Leaser.ensure`), so a freeze past `expiresAt` is noticed before the next ID.
+ * `LEASE_TABLE`, the first request that may issue IDs (`/generate`, authorised when `AUTH_TOKEN`
+ * is set) acquires a worker ID and every such request re-checks the lease before issuing
+ * (`Leaser.ensure`), so a freeze past `expiresAt` is noticed before the next ID. Nothing else
+ * leases: not /health, /decode, /metrics, HEAD, nor a request refused 401.
  */
 export function createLazyLeasedService(
   config: AppConfig,
   options: LazyLeaseOptions,
 ): LazyLeasedService {
   const leaseConfig = config.lease;
+  warnIfPublic(config, options);
   if (!leaseConfig) {
     const service = createService(config, options);
     return {
@@ -57,15 +61,16 @@ export function createLazyLeasedService(
       pusher: pusherFor(config, options, service, crypto.randomUUID()),
     };
   }
-  const late: { leaser?: Leaser } = {};
+  const late: { leaser?: Leaser; health?: LazyLeaseHealth } = {};
   const service = createService(config, {
     ...options,
     beforeIssue: (background) => ensure(background),
-    // /health first checks the lease like an issue would (acquiring on first use): a fresh isolate
-    // or a thawed environment must not report unhealthy merely because nothing asked for an ID
-    // yet. Failures are reported by the health check itself (the leaser keeps the last error).
-    beforeHealth: (background) => ensure(background).catch(() => {}),
-    healthChecks: [(nowMs) => late.leaser?.healthCheck(nowMs) ?? null],
+    // /health never leases (an uptime prober must not make every isolate it reaches hold a worker
+    // ID): it reports the lease held, lapsing or none yet, and for none yet reads the binding.
+    beforeHealth: () => (late.health as LazyLeaseHealth).refresh(options.clock.now()),
+    healthChecks: [(nowMs) => late.health?.check(nowMs) ?? null],
+    leaseOnDemand: true,
+    healthFacts: (nowMs) => ({ lease: leaseHealthFacts(late.leaser as Leaser, nowMs) }),
     // /readyz never acquires: an instance without a lease is ready unless the store just failed.
     readinessChecks: [(nowMs) => late.leaser?.readinessCheck(nowMs, "on-demand") ?? null],
   });
@@ -85,6 +90,7 @@ export function createLazyLeasedService(
     credentials: options.credentials,
     store: options.store,
   });
+  late.health = new LazyLeaseHealth(late.leaser);
   const fetch = async (request: Request, env?: unknown, ctx?: ExecutionContext) =>
     service.app.fetch(request, env, ctx);
   const pusher = pusherFor(config, options, service, late.leaser.owner);
@@ -102,4 +108,20 @@ function pusherFor(config: AppConfig, options: LazyLeaseOptions, service: Servic
     workerId: () => service.generator.workerId,
     fetch: (url, init) => fetch(url, init),
   });
+}
+
+/**
+ * Built on the first request, so this is logged once per isolate or environment, at its first
+ * request: without `AUTH_TOKEN` anyone who can reach the URL may issue IDs and, with leasing,
+ * make each isolate it reaches hold a worker ID for a TTL (docs/OPERATIONS.md).
+ */
+function warnIfPublic(config: AppConfig, options: LazyLeaseOptions): void {
+  if (config.authToken !== undefined) return;
+  const leasing = config.lease
+    ? "; every isolate or environment a caller reaches leases a worker ID from the table on its first /generate"
+    : "";
+  options.logger.warn(
+    { public: true, runtime: options.runtime },
+    `PUBLIC: AUTH_TOKEN is unset, so /generate and /decode answer anyone${leasing}. Set AUTH_TOKEN unless this is deliberate`,
+  );
 }

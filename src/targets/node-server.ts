@@ -13,6 +13,7 @@ import type { Clock } from "../core/clock.ts";
 import type { SnowflakeGenerator } from "../core/generator.ts";
 import { startDemoLoad } from "../demo-load.ts";
 import type { LeaseStore } from "../lease/index.ts";
+import { leaseHealthFacts } from "../lease/lazy-health.ts";
 import type { Leaser } from "../lease/leaser.ts";
 import { createNodeLeaser } from "../lease/node.ts";
 import { type Logger, pinoOptions } from "../log.ts";
@@ -108,6 +109,9 @@ export function createNodeServer(
     version: packageJson.version,
     healthChecks: config.lease ? [(nowMs) => leaser?.healthCheck(nowMs) ?? null] : undefined,
     readinessChecks: config.lease ? [(nowMs) => leaser?.readinessCheck(nowMs) ?? null] : undefined,
+    healthFacts: config.lease
+      ? (nowMs) => ({ lease: leaser && leaseHealthFacts(leaser, nowMs) })
+      : undefined,
   });
   if (options.processMetrics ?? true) collectDefaultMetrics({ register: registry });
   if (config.lease) {

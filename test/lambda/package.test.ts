@@ -112,6 +112,8 @@ describe("npm run package:lambda's steps (osls, offline)", () => {
       FunctionName: "edgeflake-ci-api",
       Environment: { Variables: { LEASE_TABLE: { Ref: "LeaseTable" }, LEASE_TTL_MS: "60000" } },
     });
+    // Every execution environment holds a worker ID: capped at LAMBDA_RESERVED_CONCURRENCY, 700.
+    expect(Number(fn?.Properties.ReservedConcurrentExecutions)).toBe(700);
     const routes = byType("AWS::ApiGatewayV2::Route").map((route) => route.Properties.RouteKey);
     expect(routes.sort()).toEqual(
       ["/decode/{id}", "/generate", "/health", "/layout", "/metrics", "/openapi.json"].map(
@@ -147,7 +149,12 @@ describe("npm run package:lambda's steps (osls, offline)", () => {
     expect(dynamo).toEqual([
       {
         Effect: "Allow",
-        Action: ["dynamodb:GetItem", "dynamodb:Query", "dynamodb:UpdateItem"],
+        Action: [
+          "dynamodb:DescribeTable",
+          "dynamodb:GetItem",
+          "dynamodb:Query",
+          "dynamodb:UpdateItem",
+        ],
         Resource: [{ "Fn::GetAtt": ["LeaseTable", "Arn"] }],
       },
     ]);

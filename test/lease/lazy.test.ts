@@ -35,11 +35,11 @@ describe("Leaser.ensure", () => {
     const { handler, background, tasks, clock, a } = await setup();
     expect(codeOf(() => a.generator.next())).toBe("LEASE_EXPIRED");
     await a.leaser.ensure(background);
-    expect(handler.requests).toEqual(["UpdateItem", "UpdateItem"]);
+    expect(handler.requests).toEqual(["DescribeTable", "UpdateItem", "UpdateItem"]);
     a.generator.next();
     clock.advance(TTL / 3 - 1);
     await a.leaser.ensure(background);
-    expect(handler.requests.length).toBe(2);
+    expect(handler.requests.length).toBe(3);
     expect(tasks.length).toBe(0);
   });
 
@@ -52,7 +52,7 @@ describe("Leaser.ensure", () => {
     expect(tasks.length).toBe(1);
     a.generator.next(); // the request is not held up by the renewal
     await Promise.all(tasks);
-    expect(handler.requests).toEqual(["UpdateItem", "UpdateItem", "UpdateItem"]);
+    expect(handler.requests).toEqual(["DescribeTable", "UpdateItem", "UpdateItem", "UpdateItem"]);
     expect(a.leaser.current?.expiresAt).toBe(NOW + TTL / 3 + 1 + TTL);
   });
 

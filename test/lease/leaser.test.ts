@@ -71,13 +71,19 @@ describe("Leaser against dynalite", () => {
     const error = await late.leaser.refresh().catch((e: unknown) => e);
     expect(error).toBeInstanceOf(NoFreeWorkerIdError);
     expect(error).toMatchObject({ code: "NO_FREE_WORKER_ID", held: 1024, total: 1024 });
-    // A bounded attempt, not a loop: bind, two random candidates, one listing.
-    expect(handler.requests).toEqual(["UpdateItem", "UpdateItem", "UpdateItem", "Query"]);
+    // A bounded attempt, not a loop: bind (table mode, binding), two random candidates, a listing.
+    expect(handler.requests).toEqual([
+      "DescribeTable",
+      "UpdateItem",
+      "UpdateItem",
+      "UpdateItem",
+      "Query",
+    ]);
     expect(late.leaser.healthCheck(NOW)?.detail).toMatch(/1024 of 1024 are held/);
     expect(codeOf(() => late.generator.next())).toBe("LEASE_EXPIRED");
     // Still full: the next attempt lists first instead of writing blindly.
     await expect(late.leaser.refresh()).rejects.toBeInstanceOf(NoFreeWorkerIdError);
-    expect(handler.requests.slice(4)).toEqual(["Query"]);
+    expect(handler.requests.slice(5)).toEqual(["Query"]);
   });
 
   it("acquires in one round trip when the first candidate is free (plus one bind per process)", async () => {
@@ -86,7 +92,8 @@ describe("Leaser against dynalite", () => {
     const clock = new FakeClock(NOW);
     const a = instance(store(), clock);
     await a.leaser.refresh();
-    expect(handler.requests).toEqual(["UpdateItem", "UpdateItem"]);
+    // The bind reads the table's replication mode (DescribeTable) and the binding; then one write.
+    expect(handler.requests).toEqual(["DescribeTable", "UpdateItem", "UpdateItem"]);
     expect(a.leaser.current).toMatchObject({ expiresAt: NOW + TTL, version: 1 });
     expect(a.generator.fence).toEqual({ floorMs: CLASSIC.epochMs, limitMs: NOW + TTL });
     expect(
@@ -94,7 +101,7 @@ describe("Leaser against dynalite", () => {
     ).toBe(1);
     const b = instance(store(), clock);
     await b.leaser.refresh();
-    expect(handler.requests.length).toBe(4); // bind + acquire again, for the second instance
+    expect(handler.requests.length).toBe(5); // bind + acquire again, for the second instance (the table mode is read once per client)
   });
 
   it("expiry and takeover: the old holder's renewal fails, it stops at once and leases another ID", async () => {

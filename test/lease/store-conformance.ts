@@ -3,6 +3,7 @@
 // and DynamoDB Local, and against a deliberately broken store that it must reject.
 import { expect } from "vitest";
 import { LeaseLostError, NamespaceMismatchError } from "../../src/lease/errors.ts";
+import { parseWorkerIds } from "../../src/lease/worker-range.ts";
 import { concurrencyCases } from "./store-conformance-concurrency.ts";
 import { faultCases } from "./store-conformance-faults.ts";
 import { acquireRequest, CLASSIC, type ConformanceCase, hold, NOW } from "./support/conformance.ts";
@@ -157,6 +158,29 @@ const basicCases: ConformanceCase[] = [
       expect(listed[0]).toMatchObject({ owner: "o0", expiresAt: NOW + 1_000, version: 1 });
       expect((await other.list()).map((r) => r.owner)).toEqual(["x"]);
       expect(await a.get(8)).toBeUndefined();
+    },
+  },
+  {
+    name: "list(range) returns only the range's items, in worker-ID order",
+    async run({ a }) {
+      await a.bind(CLASSIC, NOW);
+      for (const workerId of [3, 500, 7, 1000, 200, 9])
+        await hold(a, acquireRequest(workerId, `o${workerId}`));
+      const listed = await a.list(parseWorkerIds("0-7,500-999"));
+      expect(listed.map((r) => r.workerId)).toEqual([3, 7, 500]);
+      expect(listed[0]).toMatchObject({ owner: "o3", version: 1 });
+      expect(await a.list(parseWorkerIds("10-99"))).toEqual([]);
+    },
+  },
+  {
+    name: "readBinding: undefined before the first bind, then the binding; it writes nothing",
+    async run({ a, b, other }) {
+      expect(await a.readBinding()).toBeUndefined();
+      expect(await a.list()).toEqual([]);
+      await a.bind(CLASSIC, NOW);
+      expect(await b.readBinding()).toEqual({ layout: CLASSIC.layout, epochMs: CLASSIC.epochMs });
+      expect(await other.readBinding()).toBeUndefined();
+      await other.bind({ layout: "sonyflake", epochMs: 0 }, NOW); // still bindable afresh
     },
   },
 ];

@@ -40,6 +40,7 @@ describe("lease table", () => {
     const actions =
       template.Resources.LeaseTablePolicy.Properties.PolicyDocument.Statement[0].Action;
     expect([...actions].sort()).toEqual([
+      "dynamodb:DescribeTable",
       "dynamodb:GetItem",
       "dynamodb:Query",
       "dynamodb:UpdateItem",

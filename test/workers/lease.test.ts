@@ -60,14 +60,35 @@ describe("Worker leasing in workerd (dynalite)", () => {
     expect(metrics).toMatch(/^snowflake_lease_state\{worker="\d+",state="held"\} 1$/m);
   });
 
-  it("/health on a fresh isolate acquires too, instead of reporting the lease missing", async () => {
+  // Issue #15 reverses the old assertion ("/health on a fresh isolate acquires too"): /health
+  // never leases; a fresh isolate is healthy ("none yet") when the store answers a binding read.
+  it("/health on a fresh isolate is healthy and leases nothing: lease none yet, range named", async () => {
     const { bindings, store } = namespaced();
-    const health = await workerFetch(createWorkerHandler(), bindings)("/health", {
-      headers: { Accept: "application/json" },
-    });
+    const fetch = workerFetch(createWorkerHandler(), bindings);
+    const health = await fetch("/health", { headers: { Accept: "application/json" } });
     expect(health.status).toBe(200);
-    const { workerId } = (await health.json()) as { workerId: number };
-    expect((await store.list()).map((r) => r.workerId)).toEqual([workerId]);
+    expect(await health.json()).toMatchObject({ lease: { state: "none", workerIds: "0-1023" } });
+    expect(await store.list()).toEqual([]);
+    await ids(fetch, 1); // the first request that issues leases
+    const held = await fetch("/health", { headers: { Accept: "application/json" } });
+    expect(await held.json()).toMatchObject({ status: "ok", lease: { state: "held" } });
+  });
+
+  it("with AUTH_TOKEN, only an authorised /generate leases: 401s, /decode and /health do not", async () => {
+    const { bindings, store } = namespaced();
+    const token = "workerd-token-0123456789abcdef";
+    const fetch = workerFetch(createWorkerHandler(), { ...bindings, AUTH_TOKEN: token });
+    expect((await fetch("/generate")).status).toBe(401);
+    expect(
+      (await fetch("/generate", { headers: { Authorization: "Bearer wrong-token-000000" } }))
+        .status,
+    ).toBe(401);
+    expect((await fetch("/decode/1")).status).toBe(401);
+    expect((await fetch("/health")).status).toBe(200);
+    expect(await store.list()).toEqual([]);
+    const authorised = await fetch("/generate", { headers: { Authorization: `Bearer ${token}` } });
+    expect(authorised.status).toBe(200);
+    expect(await store.list()).toHaveLength(1);
   });
 
   it("count=10000 in one request returns 10000 unique IDs inside the fence", async () => {

@@ -12,6 +12,7 @@ import type {
   LeaseStore,
   NamespaceBinding,
 } from "../../../src/lease/store.ts";
+import type { WorkerIdRange } from "../../../src/lease/worker-range.ts";
 import type { Subject } from "./conformance.ts";
 import { FaultyHandler } from "./faulty-handler.ts";
 import type { TestDynamo } from "./test-store.ts";
@@ -47,8 +48,11 @@ class LossyStore implements LeaseStore {
   get(workerId: number): Promise<LeaseRecord | undefined> {
     return this.lossy(this.inner.get(workerId));
   }
-  list(): Promise<LeaseRecord[]> {
-    return this.lossy(this.inner.list());
+  list(range?: WorkerIdRange): Promise<LeaseRecord[]> {
+    return this.lossy(this.inner.list(range));
+  }
+  readBinding(): Promise<NamespaceBinding | undefined> {
+    return this.lossy(this.inner.readBinding());
   }
 }
 

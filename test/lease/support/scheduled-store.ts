@@ -8,6 +8,7 @@ import type {
   LeaseStore,
   NamespaceBinding,
 } from "../../../src/lease/store.ts";
+import type { WorkerIdRange } from "../../../src/lease/worker-range.ts";
 
 /**
  * What one store call may suffer: `unavailable` never reaches the store, `answer-lost` is
@@ -95,8 +96,12 @@ export class ScheduledStore implements LeaseStore {
     return this.call(`get(w${workerId})`, () => this.inner.get(workerId));
   }
 
-  list(): Promise<LeaseRecord[]> {
-    return this.call("list", () => this.inner.list());
+  list(range?: WorkerIdRange): Promise<LeaseRecord[]> {
+    return this.call("list", () => this.inner.list(range));
+  }
+
+  readBinding(): Promise<NamespaceBinding | undefined> {
+    return this.call("readBinding", () => this.inner.readBinding());
   }
 
   private async call<T>(label: string, apply: () => Promise<T>): Promise<T> {
