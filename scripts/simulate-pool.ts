@@ -4,23 +4,59 @@
 import { parseArgs } from "node:util";
 import { type PoolReport, type PoolScenario, simulatePool } from "./pool-sim/simulation.ts";
 
-const { values } = parseArgs({
-  options: {
-    starts: { type: "string", default: "10000" },
-    lifetime: { type: "string", default: "600" },
-    interval: { type: "string", default: "10" },
-    ttl: { type: "string", default: "60000" },
-    layout: { type: "string", default: "classic" },
-    regions: { type: "string", default: "1" },
-    "range-per-region": { type: "boolean", default: false },
-    duration: { type: "string", default: "3600" },
-    warmup: { type: "string", default: "1200" },
-    burst: { type: "string", default: "1800:300:3" },
-    seed: { type: "string", default: "15" },
-    grid: { type: "boolean", default: false },
-    json: { type: "boolean", default: false },
-  },
-});
+const USAGE = `usage: npm run simulate:pool -- [--starts N] [--lifetime S] [--interval S] [--ttl MS]
+  [--layout classic|sonyflake|custom:...] [--regions N] [--range-per-region] [--duration S]
+  [--warmup S] [--burst AT:DURATION:FACTOR] [--seed N] [--json] | --grid`;
+
+/** A bad flag is a one-line message and exit code 2, never a stack trace. */
+function refuse(message: string): never {
+  console.error(`simulate:pool: ${message}\n${USAGE}`);
+  process.exit(2);
+}
+
+const OPTIONS = {
+  starts: { type: "string", default: "10000" },
+  lifetime: { type: "string", default: "600" },
+  interval: { type: "string", default: "10" },
+  ttl: { type: "string", default: "60000" },
+  layout: { type: "string", default: "classic" },
+  regions: { type: "string", default: "1" },
+  "range-per-region": { type: "boolean", default: false },
+  duration: { type: "string", default: "3600" },
+  warmup: { type: "string", default: "1200" },
+  burst: { type: "string", default: "1800:300:3" },
+  seed: { type: "string", default: "15" },
+  grid: { type: "boolean", default: false },
+  json: { type: "boolean", default: false },
+  help: { type: "boolean", default: false },
+} as const;
+
+function parsed() {
+  try {
+    return parseArgs({ options: OPTIONS }).values;
+  } catch (error) {
+    return refuse((error as Error).message);
+  }
+}
+const values = parsed();
+if (values.help) {
+  console.log(USAGE);
+  process.exit(0);
+}
+for (const name of [
+  "starts",
+  "lifetime",
+  "interval",
+  "ttl",
+  "regions",
+  "duration",
+  "seed",
+] as const) {
+  const value = Number(values[name]);
+  if (!Number.isFinite(value) || value < (name === "seed" ? 0 : 1)) {
+    refuse(`--${name} must be a positive number, not "${values[name]}"`);
+  }
+}
 
 function scenario(overrides: Partial<PoolScenario> = {}): PoolScenario {
   const [atS, durationS, factor] = (values.burst ?? "").split(":").map(Number);
@@ -55,6 +91,8 @@ function line(r: PoolReport): string {
 
 const HEADER =
   "| starts/hour | TTL | layout | range(s) | peak live leases | peak / pool | mean demand | P(NO_FREE_WORKER_ID) per start | table writes/s |\n| --- | --- | --- | --- | --- | --- | --- | --- | --- |";
+
+process.on("uncaughtException", (error) => refuse(error.message));
 
 if (values.grid) {
   console.log(HEADER);

@@ -9,7 +9,8 @@ import { Leaser } from "../../src/lease/leaser.ts";
 import { MemoryLeaseStore, MemoryLeaseTable } from "../../src/lease/memory-store.ts";
 import type { Lease, LeaseRecord, LeaseStore, NamespaceBinding } from "../../src/lease/store.ts";
 import { fullRange, rangeOf, type WorkerIdRange } from "../../src/lease/worker-range.ts";
-import { EventQueue, exponential, SimClock, seeded } from "./events.ts";
+import { mulberry32 } from "../lib/prng.ts";
+import { EventQueue, exponential, SimClock } from "./events.ts";
 
 export interface Burst {
   /** Start, seconds into the measured window. */
@@ -140,7 +141,7 @@ export function splitRange(range: WorkerIdRange, parts: number): WorkerIdRange[]
 /** Runs one scenario to the end; deterministic for a seed. */
 export async function simulatePool(scenario: PoolScenario): Promise<PoolReport> {
   const clock = new SimClock(START_MS);
-  const random = seeded(scenario.seed);
+  const random = mulberry32(scenario.seed);
   const layout = createLayout(scenario.layout, DEFAULT_EPOCH_MS, START_MS);
   const pool = fullRange(layout.maxWorkerId + 1);
   const ranges = scenario.rangePerRegion ? splitRange(pool, scenario.regions) : [pool];

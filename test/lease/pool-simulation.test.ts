@@ -1,5 +1,7 @@
 // npm run simulate:pool's engine on tiny scenarios: its accounting adds up, it is deterministic,
 // and it agrees with Little's law where the pool is not the limit.
+import { spawnSync } from "node:child_process";
+import { join } from "node:path";
 import { describe, expect, it } from "vitest";
 import { type PoolScenario, simulatePool, splitRange } from "../../scripts/pool-sim/simulation.ts";
 import { parseWorkerIds } from "../../src/lease/worker-range.ts";
@@ -68,5 +70,31 @@ describe("simulate:pool", () => {
     const during = burst.timeline.find((t) => t.atS === 900)?.live ?? 0;
     expect(during).toBeGreaterThan(2 * before);
     expect(splitRange(parseWorkerIds("0-9"), 3).map((r) => r.text)).toEqual(["0-2", "3-5", "6-9"]);
+  });
+});
+
+describe("npm run simulate:pool's flags", () => {
+  const script = join(import.meta.dirname, "../../scripts/simulate-pool.ts");
+  const runScript = (...args: string[]) =>
+    spawnSync(process.execPath, [script, ...args], { encoding: "utf8", timeout: 60_000 });
+
+  it("a bad flag, number or layout is one line and exit code 2, never a stack trace", () => {
+    for (const [args, message] of [
+      [["--bogus"], /Unknown option '--bogus'/],
+      [["--starts", "x"], /--starts must be a positive number, not "x"/],
+      [["--layout", "nope", "--duration", "60", "--warmup", "0"], /unknown layout "nope"/],
+    ] as const) {
+      const result = runScript(...args);
+      expect(result.status).toBe(2);
+      expect(result.stderr).toMatch(message);
+      expect(result.stderr).toMatch(/^usage: npm run simulate:pool/m);
+      expect(result.stderr).not.toMatch(/\n\s+at /);
+    }
+  });
+
+  it("runs one small scenario from flags and prints its table row", () => {
+    const result = runScript("--starts", "360", "--duration", "600", "--warmup", "60");
+    expect(result.status).toBe(0);
+    expect(result.stdout).toMatch(/^\| 360 \| 60 s \| classic \|/m);
   });
 });
