@@ -3,27 +3,27 @@
 // Options: --quick, --seed N, --ids N (minimum IDs), --rounds N, --report FILE (JSON),
 // --runtimes node[,workers][,lambda] (default node), --store dynalite|dynamodb-local (default dynalite).
 import { writeFileSync } from "node:fs";
-import { parseArgs } from "node:util";
 import { killEverything } from "./chaos/fleet.ts";
 import type { ChaosOptions, ChaosReport, GroupSpec, StoreName } from "./chaos/report.ts";
 import { runChaos } from "./chaos/run.ts";
 import { RUNTIMES, type Runtime } from "./chaos/runtimes.ts";
+import { parseFlags, refuseFlags } from "./lib/flags.ts";
 
-const { values } = parseArgs({
-  options: {
-    quick: { type: "boolean", default: false },
-    seed: { type: "string" },
-    ids: { type: "string" },
-    rounds: { type: "string" },
-    report: { type: "string" },
-    runtimes: { type: "string", default: "node" },
-    store: { type: "string", default: "dynalite" },
-  },
+const USAGE = `usage: npm run chaos -- [--quick] [--seed N] [--ids N] [--rounds N] [--report FILE]
+  [--runtimes node[,workers][,lambda]] [--store dynalite|dynamodb-local]`;
+
+const values = parseFlags("chaos", USAGE, {
+  quick: { type: "boolean", default: false },
+  seed: { type: "string" },
+  ids: { type: "string" },
+  rounds: { type: "string" },
+  report: { type: "string" },
+  runtimes: { type: "string", default: "node" },
+  store: { type: "string", default: "dynalite" },
 });
 
 function fail(message: string): never {
-  process.stderr.write(`chaos: ${message}\n`);
-  process.exit(2);
+  return refuseFlags("chaos", USAGE, message);
 }
 
 const runtimes = values.runtimes.split(",").map((r) => r.trim()) as Runtime[];

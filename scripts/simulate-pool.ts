@@ -1,20 +1,16 @@
 // npm run simulate:pool: the worker-ID pool under edge churn, simulated in process with the real
 // leaser on a fake clock (scripts/pool-sim). One scenario from flags, or `--grid` for the table in
 // docs/OPERATIONS.md (loads 100 to 100,000 starts per hour, TTLs, layouts).
-import { parseArgs } from "node:util";
+import { parseFlags, refuseFlags } from "./lib/flags.ts";
 import { type PoolReport, type PoolScenario, simulatePool } from "./pool-sim/simulation.ts";
 
 const USAGE = `usage: npm run simulate:pool -- [--starts N] [--lifetime S] [--interval S] [--ttl MS]
   [--layout classic|sonyflake|custom:...] [--regions N] [--range-per-region] [--duration S]
   [--warmup S] [--burst AT:DURATION:FACTOR] [--seed N] [--json] | --grid`;
 
-/** A bad flag is a one-line message and exit code 2, never a stack trace. */
-function refuse(message: string): never {
-  console.error(`simulate:pool: ${message}\n${USAGE}`);
-  process.exit(2);
-}
+const refuse = (message: string): never => refuseFlags("simulate:pool", USAGE, message);
 
-const OPTIONS = {
+const values = parseFlags("simulate:pool", USAGE, {
   starts: { type: "string", default: "10000" },
   lifetime: { type: "string", default: "600" },
   interval: { type: "string", default: "10" },
@@ -28,21 +24,7 @@ const OPTIONS = {
   seed: { type: "string", default: "15" },
   grid: { type: "boolean", default: false },
   json: { type: "boolean", default: false },
-  help: { type: "boolean", default: false },
-} as const;
-
-function parsed() {
-  try {
-    return parseArgs({ options: OPTIONS }).values;
-  } catch (error) {
-    return refuse((error as Error).message);
-  }
-}
-const values = parsed();
-if (values.help) {
-  console.log(USAGE);
-  process.exit(0);
-}
+});
 for (const name of [
   "starts",
   "lifetime",

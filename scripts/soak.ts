@@ -3,8 +3,8 @@
 //   npm run soak                    # 30 s (what `npm test` runs, test/e2e/soak.test.ts)
 //   npm run soak -- --minutes 10    # the documented long run (docs/RELIABILITY.md)
 import { readFileSync } from "node:fs";
-import { parseArgs } from "node:util";
 import autocannon from "autocannon";
+import { parseFlags, refuseFlags } from "./lib/flags.ts";
 import { startNodeEntry } from "./lib/node-entry.ts";
 
 export interface SoakOptions {
@@ -190,17 +190,18 @@ export function describeSoak(r: SoakResult): string {
 }
 
 if (import.meta.main) {
-  const { values } = parseArgs({
-    options: {
-      minutes: { type: "string" },
-      seconds: { type: "string" },
-      connections: { type: "string", default: "100" },
-    },
+  const usage = "usage: npm run soak -- [--minutes N | --seconds N] [--connections N]";
+  const values = parseFlags("soak", usage, {
+    minutes: { type: "string" },
+    seconds: { type: "string" },
+    connections: { type: "string", default: "100" },
   });
   const seconds = values.minutes
     ? Math.round(Number(values.minutes) * 60)
     : Number(values.seconds ?? 30);
-  if (!(seconds > 0)) throw new Error("--minutes or --seconds must be a positive number");
+  if (!(seconds > 0))
+    refuseFlags("soak", usage, "--minutes or --seconds must be a positive number");
+  if (!(Number(values.connections) >= 1)) refuseFlags("soak", usage, "--connections must be >= 1");
   console.error(`soak: ${seconds} s at ${values.connections} connections...`);
   const result = await runSoak({ seconds, connections: Number(values.connections) });
   console.log(describeSoak(result));
