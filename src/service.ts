@@ -15,23 +15,27 @@ export interface Service {
   registry: Registry;
 }
 
-export interface ServiceOptions {
+/** Leasing hooks (see AppDeps); absent in static mode. Passed to the app as they are. */
+export type LeasingHooks = Pick<
+  AppDeps,
+  | "beforeIssue"
+  | "beforeHealth"
+  | "healthChecks"
+  | "leaseOnDemand"
+  | "healthFacts"
+  | "readinessChecks"
+>;
+
+export interface ServiceOptions extends LeasingHooks {
   clock: Clock;
   logger: Logger;
   runtime: "node" | "workers" | "lambda";
   version: string;
-  /** Leasing hooks (see AppDeps); absent in static mode. */
-  beforeIssue?: AppDeps["beforeIssue"];
-  beforeHealth?: AppDeps["beforeHealth"];
-  healthChecks?: AppDeps["healthChecks"];
-  leaseOnDemand?: AppDeps["leaseOnDemand"];
-  healthFacts?: AppDeps["healthFacts"];
-  readinessChecks?: AppDeps["readinessChecks"];
 }
 
 /** Builds the generator (static worker ID when configured), its metrics registry and the app. */
 export function createService(config: AppConfig, options: ServiceOptions): Service {
-  const { clock, logger, runtime, version } = options;
+  const { clock, logger, runtime, version, ...hooks } = options;
   const generator = new SnowflakeGenerator({
     layout: config.layout,
     clock,
@@ -51,12 +55,7 @@ export function createService(config: AppConfig, options: ServiceOptions): Servi
       authToken: config.authToken,
       metricsToken: config.metricsToken,
       corsOrigins: config.corsOrigins,
-      beforeIssue: options.beforeIssue,
-      beforeHealth: options.beforeHealth,
-      healthChecks: options.healthChecks,
-      leaseOnDemand: options.leaseOnDemand,
-      healthFacts: options.healthFacts,
-      readinessChecks: options.readinessChecks,
+      ...hooks,
     },
     version,
   );

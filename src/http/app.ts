@@ -92,8 +92,9 @@ export function createApp(deps: AppDeps, version = "0.0.0"): Hono {
     // HEAD answers GET's headers without issuing (or leasing): IDs are never spent on a probe.
     if (c.req.method === "HEAD") return new Response(null, { headers });
     const respond = (runs: IdRun[]): Response => {
-      const body = count === undefined ? singleIdBody(runs, format, text) : undefined;
-      return new Response(body ?? batchBody(runs, format, text), { headers });
+      const body =
+        count === undefined ? singleIdBody(runs, format, text) : batchBody(runs, format, text);
+      return new Response(body, { headers });
     };
     if (deps.beforeIssue) {
       return deps

@@ -9,14 +9,11 @@ import {
 } from "../lease/index.ts";
 import { LazyLeaseHealth, leaseHealthFacts } from "../lease/lazy-health.ts";
 import { createServicePusher, type MetricsPusher } from "../metrics/remote-write/index.ts";
-import { createService, type Service, type ServiceOptions } from "../service.ts";
+import { createService, type LeasingHooks, type Service, type ServiceOptions } from "../service.ts";
 import type { Background } from "../service-types.ts";
 
-export interface LazyLeaseOptions
-  extends Omit<
-    ServiceOptions,
-    "beforeIssue" | "beforeHealth" | "healthChecks" | "readinessChecks"
-  > {
+/** The service's options without its leasing hooks: lazy leasing supplies every one of them. */
+export interface LazyLeaseOptions extends Omit<ServiceOptions, keyof LeasingHooks> {
   /** Written into the lease item so operators can find the holder. */
   info: HolderInfo;
   /** Explicit AWS credentials (Workers bindings); unset means the SDK's default chain (Lambda). */
