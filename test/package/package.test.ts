@@ -171,18 +171,23 @@ describe("the npm package, installed from its tarball", () => {
     const site = await serveConsumer(consumer);
     const cors = await startAppServer({ WORKER_ID: "78", CORS_ORIGINS: site.origin });
     try {
-      const { result, consoleErrors } = await runInChromium(site, "browser.mjs", [cors.url]);
+      const { result, consoleErrors } = await runInChromium(site, "exercise.mjs", [
+        cors.url,
+        20_000,
+      ]);
       expect(consoleErrors).toEqual([]);
       expect(result).toMatchObject({
         count: 20_000,
         unique: 20_000,
         increasing: true,
         bigintType: "bigint",
-        generated: [5, 5],
+        layoutName: "classic",
       });
-      const { decodedLocally, decodedByServer } = result as Record<string, unknown>;
+      const { decodedLocally, decodedByServer, generatorIds } = result as Record<string, unknown[]>;
+      expect(decodedLocally).toHaveLength(3);
       expect(decodedLocally).toEqual(decodedByServer);
-      expect(decodedLocally).toMatchObject({ workerId: 78 });
+      expect(decodedLocally?.[0]).toMatchObject({ workerId: 78 });
+      expect(generatorIds).toHaveLength(3);
     } finally {
       await cors.close();
       await site.close();
