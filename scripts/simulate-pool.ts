@@ -1,6 +1,7 @@
 // npm run simulate:pool: the worker-ID pool under edge churn, simulated in process with the real
 // leaser on a fake clock (scripts/pool-sim). One scenario from flags, or `--grid` for the table in
 // docs/OPERATIONS.md (loads 100 to 100,000 starts per hour, TTLs, layouts).
+import { createLayout, DEFAULT_EPOCH_MS } from "../src/core/index.ts";
 import { parseFlags, refuseFlags } from "./lib/flags.ts";
 import { type PoolReport, type PoolScenario, simulatePool } from "./pool-sim/simulation.ts";
 
@@ -25,6 +26,11 @@ const values = parseFlags("simulate:pool", USAGE, {
   grid: { type: "boolean", default: false },
   json: { type: "boolean", default: false },
 });
+try {
+  createLayout(values.layout, DEFAULT_EPOCH_MS, Date.now());
+} catch (error) {
+  refuse((error as Error).message);
+}
 for (const name of [
   "starts",
   "lifetime",
@@ -73,8 +79,6 @@ function line(r: PoolReport): string {
 
 const HEADER =
   "| starts/hour | TTL | layout | range(s) | peak live leases | peak / pool | mean demand | P(NO_FREE_WORKER_ID) per start | table writes/s |\n| --- | --- | --- | --- | --- | --- | --- | --- | --- |";
-
-process.on("uncaughtException", (error) => refuse(error.message));
 
 if (values.grid) {
   console.log(HEADER);
