@@ -6,7 +6,6 @@ import { startNodeEntry } from "../scripts/lib/node-entry.ts";
 import { createClient } from "../src/client/index.ts";
 import { machineLine, table, writeSection } from "./report.ts";
 
-const RECORD = process.argv.includes("--record");
 const CLIENT_IDS = Number(process.env.BENCH_CLIENT_IDS ?? 2_000_000);
 const SINGLE_FETCHES = Number(process.env.BENCH_SINGLE_FETCHES ?? 3000);
 const BATCH_FETCHES = Number(process.env.BENCH_BATCH_FETCHES ?? 1000);
@@ -154,9 +153,4 @@ one connection to one server delivers.
 ${table(["case", "calls", "IDs/s", "vs fetch per ID", "p50 per call", "p99 per call", "p99.9 per call"], rows)}
 `;
 process.stdout.write(`${markdown}\n`);
-if (RECORD) {
-  writeSection("client", markdown);
-  process.stdout.write("recorded in docs/BENCHMARKS.md\n");
-} else {
-  process.stdout.write("(not recorded: run with -- --record to write docs/BENCHMARKS.md)\n");
-}
+if (writeSection("client", markdown)) process.stdout.write("recorded in docs/BENCHMARKS.md\n");

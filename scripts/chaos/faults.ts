@@ -108,7 +108,7 @@ async function pause(chaos: Chaos, runtime?: Runtime): Promise<FaultOutcome | un
   const workerId = slot.lastWorker;
   const target = `${narrow.name}#${slot.index} ${slot.runtime} (pid ${paused.pid}, worker ${workerId})`;
   const pausedMs = options.ttlMs + 2_500;
-  paused.child.kill("SIGSTOP");
+  paused.pause();
   await sleep(250); // let a renewal already on the wire land before reading the lease
   const before = await narrow.store.get(workerId);
   await sleep(pausedMs - 250);
@@ -128,7 +128,7 @@ async function pause(chaos: Chaos, runtime?: Runtime): Promise<FaultOutcome | un
     closed: false,
   };
   chaos.watches.push(watch);
-  paused.child.kill("SIGCONT");
+  paused.resume();
   const detail = { pausedMs };
   // Watched until a second after recovery and until it answered once: later it may lease again.
   const settle = async () => {

@@ -23,8 +23,6 @@ export function killEverything(): void {
   for (const cleanup of onInterrupt) cleanup();
 }
 
-export const sleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));
-
 /** One run of a server process; a restart is a new incarnation (new `id`) on the same port. */
 export class Incarnation extends NodeProcess {
   readonly id: number;

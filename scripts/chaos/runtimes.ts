@@ -1,7 +1,6 @@
 // The non-Node members of a chaos run, on the process harness: a Worker in its own workerd process
 // (the bundle `wrangler deploy --dry-run` builds, served by `workerd serve`, offline), and a Lambda
 // execution environment (lambda-server.ts: the real handler behind API Gateway v2 events).
-import type { ChildProcess } from "node:child_process";
 import { writeFileSync } from "node:fs";
 import { createRequire } from "node:module";
 import { connect } from "node:net";
@@ -20,7 +19,9 @@ export interface Member {
   readonly url: string;
   readonly pid: number;
   readonly alive: boolean;
-  readonly child: ChildProcess;
+  /** SIGSTOP / SIGCONT to its process group (the harness's pause and resume). */
+  pause(): boolean;
+  resume(): boolean;
   /** Taking requests (a Node server: since its "ready" line, once it holds a lease). */
   serving: boolean;
   stop(signal?: NodeJS.Signals): Promise<unknown>;
@@ -69,10 +70,6 @@ abstract class ChaosMember extends ManagedProcess implements Member {
       if (log.msg === "listening") this.serving = true;
       onLog(this, log);
     });
-  }
-
-  override async stop(signal: NodeJS.Signals = "SIGTERM"): Promise<number | null> {
-    return super.stop(signal);
   }
 }
 

@@ -20,6 +20,10 @@ describe("script flags", () => {
       ["--ttl=-5"],
       /^simulate:pool: --ttl must be a positive number, not "-5"/,
     ],
+    ["scripts/simulate-pool.ts", ["--bogus"], /^simulate:pool: Unknown option '--bogus'/],
+    ["scripts/simulate-pool.ts", ["--starts", "x"], /^simulate:pool: --starts must be a positive/],
+    ["scripts/simulate-pool.ts", ["--layout", "nope"], /^simulate:pool: unknown layout "nope"/],
+    ["scripts/simulate-pool.ts", ["--layout", "custom:50/20/0/1"], /^simulate:pool: sequenceBits/],
   ])("%s %j: exit 2, one line and the usage, no stack trace", (script, args, message) => {
     const result = run(script, ...args);
     expect(result.status).toBe(2);

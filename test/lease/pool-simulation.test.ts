@@ -73,24 +73,11 @@ describe("simulate:pool", () => {
   });
 });
 
-describe("npm run simulate:pool's flags", () => {
+// Bad flags of the command: test/harness/flags.test.ts.
+describe("npm run simulate:pool from the command line", () => {
   const script = join(import.meta.dirname, "../../scripts/simulate-pool.ts");
   const runScript = (...args: string[]) =>
     spawnSync(process.execPath, [script, ...args], { encoding: "utf8", timeout: 60_000 });
-
-  it("a bad flag, number or layout is one line and exit code 2, never a stack trace", () => {
-    for (const [args, message] of [
-      [["--bogus"], /Unknown option '--bogus'/],
-      [["--starts", "x"], /--starts must be a positive number, not "x"/],
-      [["--layout", "nope", "--duration", "60", "--warmup", "0"], /unknown layout "nope"/],
-    ] as const) {
-      const result = runScript(...args);
-      expect(result.status).toBe(2);
-      expect(result.stderr).toMatch(message);
-      expect(result.stderr).toMatch(/^usage: npm run simulate:pool/m);
-      expect(result.stderr).not.toMatch(/\n\s+at /);
-    }
-  });
 
   it("runs one small scenario from flags and prints its table row", () => {
     const result = runScript("--starts", "360", "--duration", "600", "--warmup", "60");

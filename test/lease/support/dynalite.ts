@@ -5,9 +5,9 @@ import { join } from "node:path";
 import type { DynamoDBClient } from "@aws-sdk/client-dynamodb";
 import dynalite from "dynalite";
 import { FaultyHandler } from "./faulty-handler.ts";
-import { CREDENTIALS, createTestTable, testDynamoClient } from "./test-client.ts";
+import { createTestTable, testDynamoClient } from "./test-client.ts";
 
-export { CREDENTIALS, FaultyHandler };
+export { FaultyHandler };
 
 /**
  * A dynalite server on a free loopback port. dynalite drops an in-memory database when it stops,
