@@ -2,6 +2,7 @@
 import { Snowflake as SapphireSnowflake } from "@sapphire/snowflake";
 import FlakeId from "flake-idgen";
 import { Worker as SnowflakeUuidWorker } from "snowflake-uuid";
+import { median } from "../scripts/lib/stats.ts";
 import { createLayout, DEFAULT_EPOCH_MS, SnowflakeGenerator } from "../src/core/index.ts";
 import { systemClock } from "../src/system-clock.ts";
 import { machineLine, table, writeSection } from "./report.ts";
@@ -64,11 +65,6 @@ function measure(next: () => bigint, count: number, keep: bigint[] | null): numb
 
 function duplicates(ids: bigint[]): number {
   return ids.length - new Set(ids).size;
-}
-
-function median(values: number[]): number {
-  const sorted = [...values].sort((a, b) => a - b);
-  return sorted[Math.floor(sorted.length / 2)] ?? 0;
 }
 
 const rows: (string | number)[][] = [];

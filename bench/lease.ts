@@ -7,6 +7,7 @@ import { join } from "node:path";
 import type { DynamoDBClient } from "@aws-sdk/client-dynamodb";
 import dynalite from "dynalite";
 import { startNodeEntry } from "../scripts/lib/node-entry.ts";
+import { median } from "../scripts/lib/stats.ts";
 import { createLayout, DEFAULT_EPOCH_MS, SnowflakeGenerator } from "../src/core/index.ts";
 import {
   createDynamoDbClient,
@@ -179,7 +180,6 @@ try {
     leased.push(run.readyMs);
     leasePart.push(run.leaseMs);
   }
-  const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)] ?? 0;
   const ms = (x: number) => x.toFixed(x < 10 ? 2 : 0);
 
   const markdown = [

@@ -2,6 +2,7 @@
 // scrape-time collector (src/metrics/http.ts) against prom-client's own Counter + Histogram in the
 // same run. Prints a markdown section; `--record` writes it into docs/BENCHMARKS.md.
 import { Counter, Histogram, Registry } from "prom-client";
+import { median } from "../scripts/lib/stats.ts";
 import { HTTP_REQUEST_DURATION, HTTP_REQUESTS, promOptions } from "../src/metrics/contract.ts";
 import { registerHttpMetrics } from "../src/metrics/http.ts";
 import { machineLine, table, writeSection } from "./report.ts";
@@ -67,7 +68,6 @@ for (let round = 0; round < ROUNDS; round++) {
   const order = round % 2 === 0 ? recorders : [...recorders].reverse();
   for (const [name, record] of order) samples.get(name)?.push(measure(record, OPS));
 }
-const median = (values: number[]) => [...values].sort((a, b) => a - b)[values.length >> 1] ?? 0;
 const base = median(samples.get(cases[0]?.[0] as string) ?? []);
 const ours = median(samples.get(cases[2]?.[0] as string) ?? []);
 const rows = cases.map(([name]) => {

@@ -7,9 +7,12 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import dynalite from "dynalite";
 import { DynamoDbLocal } from "../scripts/lib/dynamodb-local.ts";
+import { median, percentile } from "../scripts/lib/stats.ts";
 import { createDynamoDbClient, createLeaseTable, DynamoDbLeaseStore } from "../src/lease/index.ts";
 import type { Lease } from "../src/lease/store.ts";
 import { machineLine, table, writeSection } from "./report.ts";
+
+const p99 = (xs: number[]) => percentile(xs, 0.99);
 
 const RUNS = Number(process.env.BENCH_STORE_RUNS ?? 300);
 const BURST = 200;
@@ -78,8 +81,6 @@ function request(workerId: number, now: number) {
   return { workerId, owner: `bench-${workerId}`, nowMs: now, expiresAt: now + 60_000, info: INFO };
 }
 
-const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)] ?? 0;
-const p99 = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length * 0.99)] ?? 0;
 const ms = (x: number) => x.toFixed(x < 10 ? 2 : 0);
 
 const path = mkdtempSync(join(tmpdir(), "edgeflake-bench-stores-"));

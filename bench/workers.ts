@@ -8,6 +8,7 @@ import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import dynalite from "dynalite";
 import { unstable_dev } from "wrangler";
+import { median } from "../scripts/lib/stats.ts";
 import { createDynamoDbClient } from "../src/lease/dynamodb-client.ts";
 import { createLeaseTable } from "../src/lease/dynamodb-table.ts";
 import { machineLine, table, writeSection } from "./report.ts";
@@ -22,11 +23,6 @@ process.env.CLOUDFLARE_CF_FETCH_ENABLED = "false";
 process.on("uncaughtException", (error: NodeJS.ErrnoException) => {
   if (error.code !== "ECONNRESET") throw error;
 });
-
-function median(values: number[]): number {
-  const sorted = [...values].sort((a, b) => a - b);
-  return sorted[Math.floor(sorted.length / 2)] ?? Number.NaN;
-}
 
 type Dev = Awaited<ReturnType<typeof unstable_dev>>;
 

@@ -6,6 +6,7 @@ import { readFileSync } from "node:fs";
 import autocannon from "autocannon";
 import { parseFlags, refuseFlags } from "./lib/flags.ts";
 import { startNodeEntry } from "./lib/node-entry.ts";
+import { median } from "./lib/stats.ts";
 
 export interface SoakOptions {
   seconds: number;
@@ -64,11 +65,6 @@ async function heapUsedMiB(url: string): Promise<number> {
 
 function round1(value: number): number {
   return Math.round(value * 10) / 10;
-}
-
-function median(values: number[]): number {
-  const sorted = [...values].sort((a, b) => a - b);
-  return sorted[Math.floor(sorted.length / 2)] ?? Number.NaN;
 }
 
 /** Starts a server (static worker ID 7), loads it, samples its RSS every second, stops it. */
