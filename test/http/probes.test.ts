@@ -3,12 +3,12 @@
 import { describe, expect, it } from "vitest";
 import { parseConfig } from "../../src/config.ts";
 import { LeaseStoreUnavailableError } from "../../src/lease/errors.ts";
-import { createDynamoDbLeaser } from "../../src/lease/index.ts";
 import { MemoryLeaseStore } from "../../src/lease/memory-store.ts";
 import type { LeaseStore } from "../../src/lease/store.ts";
 import { silentLogger } from "../../src/log.ts";
 import { createService } from "../../src/service.ts";
 import { createLazyLeasedService } from "../../src/targets/lazy-lease.ts";
+import { createNodeServer } from "../../src/targets/node-server.ts";
 import { FakeClock } from "../support/fake-clock.ts";
 
 const NOW = Date.UTC(2026, 0, 1);
@@ -37,29 +37,24 @@ function switchableStore(): { store: LeaseStore; state: { down: boolean; calls: 
   return { store, state };
 }
 
-/** The Node target's wiring (node.ts): the leaser's health and readiness checks in the app. */
+/** The Node target itself (createNodeServer, in-process, never listening) on the switchable store. */
 function nodeStyle() {
   const clock = new FakeClock(NOW);
   const { store, state } = switchableStore();
-  const config = parseConfig(LEASED, NOW);
-  if (!config.lease) throw new Error("LEASE_TABLE did not parse");
-  const late: { leaser?: ReturnType<typeof createDynamoDbLeaser> } = {};
-  const service = createService(config, {
-    ...base,
+  const node = createNodeServer(LEASED, {
     clock,
-    healthChecks: [(nowMs) => late.leaser?.healthCheck(nowMs) ?? null],
-    readinessChecks: [(nowMs) => late.leaser?.readinessCheck(nowMs) ?? null],
-  });
-  const leaser = createDynamoDbLeaser(config.lease, {
-    generator: service.generator,
-    clock,
-    logger: silentLogger,
-    registry: service.registry,
-    info: { host: "test", runtime: "test" },
     store,
+    logger: silentLogger,
+    processMetrics: false,
+    nowMs: NOW,
   });
-  late.leaser = leaser;
-  return { ...service, clock, state, leaser };
+  const leaser = node.leaser;
+  if (!leaser) throw new Error("LEASE_TABLE did not make a leaser");
+  const app = {
+    request: (path: string, init?: RequestInit) =>
+      Promise.resolve(node.fetch(new Request(`http://localhost${path}`, init))),
+  };
+  return { app, clock, state, leaser };
 }
 
 const text = async (r: Response) => `${r.status} ${await r.text()}`;
