@@ -3,12 +3,11 @@
 import { describe, expect, it } from "vitest";
 import { parseConfig } from "../../src/config.ts";
 import { LeaseStoreUnavailableError } from "../../src/lease/errors.ts";
-import { MemoryLeaseStore } from "../../src/lease/memory-store.ts";
-import type { LeaseStore } from "../../src/lease/store.ts";
 import { silentLogger } from "../../src/log.ts";
 import { createService } from "../../src/service.ts";
 import { createLazyLeasedService } from "../../src/targets/lazy-lease.ts";
 import { createNodeServer } from "../../src/targets/node-server.ts";
+import { failingStore } from "../support/doubles.ts";
 import { FakeClock } from "../support/fake-clock.ts";
 
 const NOW = Date.UTC(2026, 0, 1);
@@ -16,31 +15,13 @@ const TTL = 30_000;
 const LEASED = { LEASE_TABLE: "prod-leases", LEASE_TTL_MS: String(TTL) };
 const base = { logger: silentLogger, runtime: "node", version: "test" } as const;
 
-/** A memory store whose every operation fails while `down` (with internals in the message). */
-function switchableStore(): { store: LeaseStore; state: { down: boolean; calls: number } } {
-  const inner = new MemoryLeaseStore();
-  const state = { down: false, calls: 0 };
-  const store = new Proxy(inner, {
-    get(target, key, receiver) {
-      const value = Reflect.get(target, key, receiver);
-      if (typeof value !== "function") return value;
-      return (...args: unknown[]) => {
-        state.calls++;
-        if (state.down) {
-          const error = new LeaseStoreUnavailableError("ECONNREFUSED http://10.1.2.3:8000", true);
-          return Promise.reject(error);
-        }
-        return value.apply(target, args);
-      };
-    },
-  });
-  return { store, state };
-}
+// What the store throws while down (with internals in the message, which must never show).
+const DOWN = new LeaseStoreUnavailableError("ECONNREFUSED http://10.1.2.3:8000", true);
 
 /** The Node target itself (createNodeServer, in-process, never listening) on the switchable store. */
 function nodeStyle() {
   const clock = new FakeClock(NOW);
-  const { store, state } = switchableStore();
+  const { store, state } = failingStore();
   const node = createNodeServer(LEASED, {
     clock,
     store,
@@ -129,7 +110,7 @@ describe("leasing at start (Node)", () => {
   it("store down: not ready once renewals are overdue (before the lease lapses), ready again after a renewal", async () => {
     const { app, clock, state, leaser } = nodeStyle();
     await leaser.refresh();
-    state.down = true;
+    state.error = DOWN;
     clock.advance(TTL / 3 + 1); // a renewal is due and fails
     await expect(leaser.refresh()).rejects.toThrow(LeaseStoreUnavailableError);
     expect((await app.request("/readyz")).status).toBe(200);
@@ -151,7 +132,7 @@ describe("leasing at start (Node)", () => {
     expect((await app.request("/generate")).status).toBe(503);
     expect((await app.request("/livez")).status).toBe(200);
 
-    state.down = false;
+    state.error = undefined;
     await leaser.refresh();
     expect((await app.request("/readyz")).status).toBe(200);
     expect((await app.request("/health")).status).toBe(200);
@@ -168,7 +149,7 @@ describe("leasing at start (Node)", () => {
 describe("leasing on demand (Workers, Lambda)", () => {
   function lazy() {
     const clock = new FakeClock(NOW);
-    const { store, state } = switchableStore();
+    const { store, state } = failingStore();
     const service = createLazyLeasedService(parseConfig(LEASED, NOW), {
       ...base,
       runtime: "workers",
@@ -192,13 +173,13 @@ describe("leasing on demand (Workers, Lambda)", () => {
     expect((await fetch(new Request("http://x/generate"))).status).toBe(200);
     clock.advance(2 * TTL); // idle past expiresAt: still ready, the next request acquires
     expect((await fetch(new Request("http://x/readyz"))).status).toBe(200);
-    state.down = true;
+    state.error = DOWN;
     expect((await fetch(new Request("http://x/generate"))).status).toBe(503);
     expect(await text(await fetch(new Request("http://x/readyz")))).toMatch(
       /^503 NOT READY: lease: lease on worker ID \d+ expired/,
     );
     expect((await fetch(new Request("http://x/livez"))).status).toBe(200);
-    state.down = false;
+    state.error = undefined;
     expect((await fetch(new Request("http://x/generate"))).status).toBe(200);
     expect((await fetch(new Request("http://x/readyz"))).status).toBe(200);
   });

@@ -2,35 +2,12 @@
 // background; `ready` resolves once a lease is held, and rejects when leasing fails for good.
 import { afterEach, describe, expect, it } from "vitest";
 import { LeaseStoreUnavailableError, NamespaceMismatchError } from "../../src/lease/errors.ts";
-import { MemoryLeaseStore } from "../../src/lease/index.ts";
-import type { LeaseStore } from "../../src/lease/store.ts";
-import type { Logger } from "../../src/log.ts";
 import { createNodeServer, type NodeServer } from "../../src/targets/node-server.ts";
+import { failingStore, recordingLogger } from "../support/doubles.ts";
 
 const quiet = { port: 0, host: "127.0.0.1", processMetrics: false } as const;
 // The shortest TTL allowed: retries come every TTL/60 to TTL/6 (17-167 ms).
 const LEASED = { LEASE_TABLE: "edgeflake-leases", AWS_REGION: "us-east-1", LEASE_TTL_MS: "1000" };
-
-function recordingLogger(): { logger: Logger; messages: string[] } {
-  const messages: string[] = [];
-  const log = (_fields: object, message: string) => void messages.push(message);
-  return { logger: { info: log, warn: log, error: log }, messages };
-}
-
-/** A memory store that fails every call with `error` while it is set. */
-function faultyStore(): { store: LeaseStore; fault: { error?: Error } } {
-  const inner = new MemoryLeaseStore();
-  const fault: { error?: Error } = {};
-  const store = new Proxy(inner, {
-    get(target, key, receiver) {
-      const value = Reflect.get(target, key, receiver);
-      if (typeof value !== "function") return value;
-      return (...args: unknown[]) =>
-        fault.error ? Promise.reject(fault.error) : value.apply(target, args);
-    },
-  });
-  return { store, fault };
-}
 
 const statusOf = async (node: NodeServer, path: string) => (await fetch(node.url + path)).status;
 
@@ -41,7 +18,7 @@ describe("createNodeServer start-up", () => {
   });
 
   it("start listens while the store is down; ready once it answers", async () => {
-    const { store, fault } = faultyStore();
+    const { store, state: fault } = failingStore();
     fault.error = new LeaseStoreUnavailableError("connection refused", true);
     const { logger, messages } = recordingLogger();
     const node = createNodeServer(LEASED, { ...quiet, logger, store });
@@ -66,7 +43,7 @@ describe("createNodeServer start-up", () => {
   });
 
   it("ready rejects when waiting cannot help (a namespace bound to another layout), while still listening", async () => {
-    const { store, fault } = faultyStore();
+    const { store, state: fault } = failingStore();
     fault.error = new NamespaceMismatchError("edgeflake", "layout sonyflake", "layout classic");
     const node = createNodeServer(LEASED, { ...quiet, logger: recordingLogger().logger, store });
     started.push(node);

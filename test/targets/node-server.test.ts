@@ -4,18 +4,12 @@ import { afterEach, describe, expect, it } from "vitest";
 import { ConfigError } from "../../src/config.ts";
 import { decodeId } from "../../src/core/decode.ts";
 import { MemoryLeaseStore } from "../../src/lease/index.ts";
-import type { Logger } from "../../src/log.ts";
 import { createNodeServer, type NodeServer } from "../../src/targets/node-server.ts";
 import { httpContract } from "../http/contract.ts";
+import { recordingLogger } from "../support/doubles.ts";
 import { FakeClock } from "../support/fake-clock.ts";
 
 const quiet = { port: 0, host: "127.0.0.1", processMetrics: false } as const;
-
-function recordingLogger(): { logger: Logger; messages: string[] } {
-  const messages: string[] = [];
-  const log = (_fields: object, message: string) => void messages.push(message);
-  return { logger: { info: log, warn: log, error: log }, messages };
-}
 
 httpContract("Node server in-process (createNodeServer, loopback socket)", async (env) => {
   const node = createNodeServer(env, { ...quiet, logger: recordingLogger().logger });
