@@ -1,25 +1,4 @@
-// The simulation's clock and event queue: time moves only from one event to the next.
-import type { Clock } from "../../src/core/clock.ts";
-
-/** A clock set by the event loop; `sleep` is never used by lazy leasing (kept for the interface). */
-export class SimClock implements Clock {
-  ms: number;
-  private readonly startMs: number;
-  constructor(startMs: number) {
-    this.ms = startMs;
-    this.startMs = startMs;
-  }
-  now(): number {
-    return this.ms;
-  }
-  monotonic(): number {
-    return this.ms - this.startMs;
-  }
-  sleep(ms: number): Promise<void> {
-    this.ms += ms;
-    return Promise.resolve();
-  }
-}
+// The simulation's event queue: time (a FakeClock) moves only from one event to the next.
 
 interface Entry {
   atMs: number;

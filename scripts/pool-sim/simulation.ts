@@ -9,8 +9,9 @@ import { Leaser } from "../../src/lease/leaser.ts";
 import { MemoryLeaseStore, MemoryLeaseTable } from "../../src/lease/memory-store.ts";
 import type { Lease, LeaseRecord, LeaseStore, NamespaceBinding } from "../../src/lease/store.ts";
 import { fullRange, rangeOf, type WorkerIdRange } from "../../src/lease/worker-range.ts";
+import { FakeClock } from "../lib/fake-clock.ts";
 import { mulberry32 } from "../lib/prng.ts";
-import { EventQueue, exponential, SimClock } from "./events.ts";
+import { EventQueue, exponential } from "./events.ts";
 
 export interface Burst {
   /** Start, seconds into the measured window. */
@@ -140,7 +141,7 @@ export function splitRange(range: WorkerIdRange, parts: number): WorkerIdRange[]
 
 /** Runs one scenario to the end; deterministic for a seed. */
 export async function simulatePool(scenario: PoolScenario): Promise<PoolReport> {
-  const clock = new SimClock(START_MS);
+  const clock = new FakeClock(START_MS);
   const random = mulberry32(scenario.seed);
   const layout = createLayout(scenario.layout, DEFAULT_EPOCH_MS, START_MS);
   const pool = fullRange(layout.maxWorkerId + 1);
@@ -215,7 +216,7 @@ export async function simulatePool(scenario: PoolScenario): Promise<PoolReport> 
   let saturated = false;
   const limit = scenario.stopAfterRefusals ?? Number.POSITIVE_INFINITY;
   for (let event = queue.pop(); event; event = queue.pop()) {
-    clock.ms = Math.max(clock.ms, event.atMs);
+    clock.set(Math.max(clock.ms, event.atMs));
     await event.run();
     if (all.refused >= limit) {
       saturated = true;
