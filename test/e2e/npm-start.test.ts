@@ -1,12 +1,12 @@
 // `npm start`, stopped by npm's PID (as a supervisor or `kill $!` does): the script execs Node, so
 // npm's forwarded SIGTERM reaches the service itself, which shuts down cleanly and leaves no
 // orphan behind (with `sh -c node ...`, sh swallowed the signal and Node ran on).
-import { spawn } from "node:child_process";
 import { readdirSync, readFileSync } from "node:fs";
 import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { expect, it } from "vitest";
 import { freePort } from "../../scripts/lib/free-port.ts";
+import { spawnProcess } from "../../scripts/lib/process-harness.ts";
 
 const ROOT = fileURLToPath(new URL("../..", import.meta.url));
 
@@ -38,7 +38,10 @@ it("SIGTERM to npm start's PID stops the service: clean shutdown, no orphaned No
   const script = JSON.parse(readFileSync(join(ROOT, "package.json"), "utf8")).scripts.start;
   expect(script).toMatch(/^exec node /);
   const port = await freePort();
-  const npm = spawn("npm", ["start", "--silent"], {
+  // Not detached: the signal goes to npm's PID only, as a supervisor's would.
+  const npm = spawnProcess({
+    command: "npm",
+    args: ["start", "--silent"],
     cwd: ROOT,
     env: {
       // The project's Node 24 first, as npm scripts see it.
@@ -47,24 +50,15 @@ it("SIGTERM to npm start's PID stops the service: clean shutdown, no orphaned No
       HOST: "127.0.0.1",
       WORKER_ID: "5",
     },
-    stdio: ["ignore", "pipe", "pipe"],
+    detached: false,
   });
-  let out = "";
-  npm.stdout.on("data", (chunk) => (out += chunk));
-  const exited = new Promise<number | null>((resolve) => npm.once("exit", (code) => resolve(code)));
-  await expect
-    .poll(() => out.includes('"msg":"listening"'), { timeout: 20_000, interval: 100 })
-    .toBe(true);
-  const [node] = children(npm.pid as number);
+  await npm.waitForLog((log) => log.msg === "listening", 20_000);
+  const [node] = children(npm.pid);
   expect(node).toBeDefined();
   expect(readFileSync(`/proc/${node}/cmdline`, "utf8")).toContain("src/targets/node.ts");
 
-  npm.kill("SIGTERM");
-  await exited;
+  npm.signal("SIGTERM");
+  await npm.exited;
   await expect.poll(() => alive(node as number), { timeout: 5_000, interval: 50 }).toBe(false);
-  const lines = out
-    .split("\n")
-    .filter(Boolean)
-    .map((line) => JSON.parse(line) as { msg: string });
-  expect(lines.map((l) => l.msg)).toEqual(expect.arrayContaining(["shutting down", "stopped"]));
+  expect(npm.logs.map((l) => l.msg)).toEqual(expect.arrayContaining(["shutting down", "stopped"]));
 }, 40_000);
