@@ -7,6 +7,7 @@ import { createRequire } from "node:module";
 import { tmpdir } from "node:os";
 import { dirname, join } from "node:path";
 import { freePort } from "./free-port.ts";
+import { type ManagedProcess, spawnProcess } from "./process-harness.ts";
 
 export interface DynamoDbLocalOptions {
   /** Keep the data in this directory (survives `restart()`); `true` makes a temporary one. Default: in memory. */
@@ -41,9 +42,7 @@ export class DynamoDbLocal {
   readonly dbPath: string | undefined;
   private readonly ownsPath: boolean;
   private readonly options: DynamoDbLocalOptions;
-  private child: ChildProcess | undefined;
-  private exited: Promise<void> = Promise.resolve();
-  private output = "";
+  private process: ManagedProcess | undefined;
 
   private constructor(port: number, options: DynamoDbLocalOptions) {
     this.port = port;
@@ -67,20 +66,21 @@ export class DynamoDbLocal {
   }
 
   get pid(): number | undefined {
-    return this.child?.pid;
+    return this.process?.pid;
   }
 
   /** Whether the process runs (it may not answer yet, or be frozen). */
   get running(): boolean {
-    return this.child !== undefined;
+    return this.process !== undefined;
   }
 
   /** Ends the process (`SIGTERM`; `SIGKILL` for a crash) and waits until it has exited. */
   async stop(signal: NodeJS.Signals = "SIGTERM"): Promise<void> {
-    const child = this.child;
-    if (!child) return;
-    child.kill(signal);
-    await this.exited;
+    const running = this.process;
+    if (!running) return;
+    running.signal(signal);
+    await running.exited;
+    if (this.process === running) this.process = undefined;
   }
 
   /** Starts again on the same port; the data survives only on disk (`dbPath`). */
@@ -96,53 +96,39 @@ export class DynamoDbLocal {
   }
 
   private async launch(): Promise<void> {
-    if (this.child) return;
+    if (this.process) return;
     const home = dynamoDbLocalHome();
     const args = [...(this.options.jvmArgs ?? JVM_ARGS)];
     args.push(`-Djava.library.path=${join(home, "DynamoDBLocal_lib")}`, "-jar");
     args.push(join(home, "DynamoDBLocal.jar"), "-sharedDb", "-port", String(this.port));
     args.push(...(this.dbPath ? ["-dbPath", this.dbPath] : ["-inMemory"]));
     const java = this.options.java ?? process.env.JAVA ?? "java";
-    const child = spawn(java, args, { cwd: home, stdio: ["ignore", "pipe", "pipe"] });
-    this.output = "";
-    const keep = (chunk: Buffer) => {
-      this.output = (this.output + chunk.toString()).slice(-4_000);
-    };
-    child.stdout?.on("data", keep);
-    child.stderr?.on("data", keep);
-    const killOnExit = () => child.kill("SIGKILL");
-    process.once("exit", killOnExit);
-    const guard = orphanGuard(child.pid);
-    this.child = child;
-    this.exited = new Promise((resolve) => {
-      const done = () => {
-        process.off("exit", killOnExit);
-        guard?.kill("SIGKILL");
-        if (this.child === child) this.child = undefined;
-        resolve();
-      };
-      child.once("exit", done);
-      child.once("error", (error) => {
-        this.output += `\n${error.message}`;
-        done();
-      });
+    // The harness captures its output and kills it when this process exits; not detached, so it
+    // is signalled alone. The guard covers a death without exit handlers.
+    const started = spawnProcess({ command: java, args, cwd: home, detached: false });
+    const guard = orphanGuard(started.pid);
+    this.process = started;
+    void started.exited.then(() => {
+      guard?.kill("SIGKILL");
+      if (this.process === started) this.process = undefined;
     });
-    await this.waitReady(child);
+    await this.waitReady(started);
   }
 
-  private async waitReady(child: ChildProcess): Promise<void> {
+  private async waitReady(started: ManagedProcess): Promise<void> {
     const deadline = Date.now() + (this.options.readyTimeoutMs ?? 60_000);
+    const output = () => started.output.slice(-4_000);
     while (Date.now() < deadline) {
-      if (this.child !== child) {
+      if (this.process !== started) {
         throw new Error(
-          `DynamoDB Local exited before answering (is Java 17+ installed?):\n${this.output}`,
+          `DynamoDB Local exited before answering (is Java 17+ installed?):\n${output()}`,
         );
       }
       if (await answers(this.endpoint)) return;
       await new Promise((resolve) => setTimeout(resolve, 100));
     }
     await this.stop("SIGKILL");
-    throw new Error(`DynamoDB Local did not answer on ${this.endpoint} in time:\n${this.output}`);
+    throw new Error(`DynamoDB Local did not answer on ${this.endpoint} in time:\n${output()}`);
   }
 }
 
@@ -150,8 +136,8 @@ export class DynamoDbLocal {
  * A shell that kills the JVM when this process dies without running its exit handlers (a test
  * worker killed by its runner): its stdin is a pipe from us, which closes when we die.
  */
-function orphanGuard(pid: number | undefined): ChildProcess | undefined {
-  if (pid === undefined) return undefined;
+function orphanGuard(pid: number): ChildProcess | undefined {
+  if (!(pid > 0)) return undefined; // not spawned (no java): nothing to guard, and never `kill -9 -1`
   const guard = spawn("sh", ["-c", `read _ignored; kill -9 ${pid} 2>/dev/null`], {
     stdio: ["pipe", "ignore", "ignore"],
   });
