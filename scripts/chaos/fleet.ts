@@ -1,11 +1,8 @@
-// The processes a chaos run starts: Node servers (`src/targets/node.ts`) and one dynalite server,
-// on the shared process harness (scripts/lib/process-harness.ts).
-import { fileURLToPath } from "node:url";
+// The Node servers (`src/targets/node.ts`) a chaos run starts, on the shared process harness
+// (scripts/lib/process-harness.ts).
 import { freePort } from "../lib/free-port.ts";
-import { NodeProcess, ROOT } from "../lib/node-entry.ts";
-import { killAll, type Log, ManagedProcess } from "../lib/process-harness.ts";
-
-const DYNALITE = fileURLToPath(new URL("./dynalite-server.ts", import.meta.url));
+import { NodeProcess } from "../lib/node-entry.ts";
+import { killAll, type Log } from "../lib/process-harness.ts";
 
 export type { Log };
 
@@ -51,37 +48,5 @@ export class Incarnation extends NodeProcess {
       if (message === "ready") this.serving = true;
       onLog(this, log);
     });
-  }
-}
-
-/** dynalite in a child process, its data in `path`: stop and start again on the same port. */
-export class DynaliteProcess {
-  readonly path: string;
-  port = 0;
-  private process: ManagedProcess | undefined;
-
-  constructor(path: string) {
-    this.path = path;
-  }
-
-  get endpoint(): string {
-    return `http://127.0.0.1:${this.port}`;
-  }
-
-  /** Starts on the port it had before (the first start picks a free one). */
-  async start(timeoutMs = 15_000): Promise<void> {
-    this.process = new ManagedProcess({
-      command: process.execPath,
-      args: [DYNALITE, String(this.port), this.path],
-      cwd: ROOT,
-    });
-    const [, port] = await this.process.waitForLine(/listening (\d+)/, "stdout", timeoutMs);
-    this.port = Number(port);
-  }
-
-  /** Closes the listener and every connection, and waits for the process to exit. */
-  async stop(): Promise<void> {
-    await this.process?.stop("SIGTERM", 5_000);
-    this.process = undefined;
   }
 }

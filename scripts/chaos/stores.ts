@@ -1,32 +1,48 @@
 // The lease store of a chaos run, in its own process with its data on disk, so an outage (stop,
 // then start on the same port) keeps every lease item: dynalite, or Amazon's DynamoDB Local.
+import { fileURLToPath } from "node:url";
 import { DynamoDbLocal } from "../lib/dynamodb-local.ts";
-import { DynaliteProcess } from "./fleet.ts";
+import { ROOT } from "../lib/node-entry.ts";
+import { ManagedProcess } from "../lib/process-harness.ts";
 import type { StoreName } from "./report.ts";
 import type { StoreProcess } from "./state.ts";
 
+const DYNALITE = fileURLToPath(new URL("./dynalite-server.ts", import.meta.url));
+
+/** dynalite in a child process, its data in `path`: stop and start again on the same port. */
 class Dynalite implements StoreProcess {
   readonly name = "dynalite";
-  private readonly process: DynaliteProcess;
+  readonly path: string;
+  port = 0;
+  private process: ManagedProcess | undefined;
 
-  constructor(dir: string) {
-    this.process = new DynaliteProcess(dir);
+  constructor(path: string) {
+    this.path = path;
   }
 
   get endpoint(): string {
-    return this.process.endpoint;
+    return `http://127.0.0.1:${this.port}`;
   }
 
-  start(): Promise<void> {
-    return this.process.start();
+  /** Starts on the port it had before (the first start picks a free one). */
+  async start(timeoutMs = 15_000): Promise<void> {
+    this.process = new ManagedProcess({
+      command: process.execPath,
+      args: [DYNALITE, String(this.port), this.path],
+      cwd: ROOT,
+    });
+    const [, port] = await this.process.waitForLine(/listening (\d+)/, "stdout", timeoutMs);
+    this.port = Number(port);
   }
 
-  stop(): Promise<void> {
-    return this.process.stop();
+  /** Closes the listener and every connection, and waits for the process to exit. */
+  async stop(): Promise<void> {
+    await this.process?.stop("SIGTERM", 5_000);
+    this.process = undefined;
   }
 
   dispose(): Promise<void> {
-    return this.process.stop();
+    return this.stop();
   }
 }
 
