@@ -1,7 +1,8 @@
 // npm run bench:http: edgeflake's /generate against bare node:http, one run, ratios printed.
 // `-- --record` writes the figures into docs/BENCHMARKS.md; without it they are only printed.
+import { execFileSync } from "node:child_process";
 import { readFileSync } from "node:fs";
-import { loadavg } from "node:os";
+import { availableParallelism, loadavg } from "node:os";
 import { fileURLToPath } from "node:url";
 import autocannon from "autocannon";
 import { freePort } from "../scripts/lib/free-port.ts";
@@ -14,6 +15,17 @@ const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 2);
 const CONNECTIONS = 50;
 const CLOCK_TICKS_PER_S = 100; // Linux USER_HZ
 const CAP_PER_S = 4096 * 1000; // one classic worker ID: 4,096 IDs per 1 ms tick
+// Servers on the last CPU, autocannon (this process) on the others: without it the two fight for
+// the same cores, and a server's loop delay measures the scheduler more than the server.
+const PIN = process.env.BENCH_PIN !== "0" && availableParallelism() >= 2;
+const SERVER_CPU = availableParallelism() - 1;
+
+/** Pins every thread of `pid` to `cpus` (taskset, util-linux). */
+function pin(pid: number, cpus: string): void {
+  execFileSync("taskset", ["--all-tasks", "--cpu-list", "--pid", cpus, String(pid)], {
+    stdio: "ignore",
+  });
+}
 
 interface Server {
   url: string;
@@ -29,6 +41,7 @@ async function start(entry: string, env: Record<string, string>): Promise<Server
   const port = await freePort();
   const wrapper = fileURLToPath(new URL("./loop-delay.ts", import.meta.url));
   const proc = spawnProcess({ ...nodeEntrySpec(env, port), args: [wrapper, entry] });
+  if (PIN) pin(proc.pid, String(SERVER_CPU));
   await proc.waitForLog((log) => log.msg === "listening");
   return { url: `http://127.0.0.1:${port}`, proc, readyMs: performance.now() - proc.spawnedAt };
 }
@@ -92,6 +105,7 @@ async function load(c: Case, seconds: number): Promise<Result> {
 }
 
 const loadBefore = loadavg();
+if (PIN) pin(process.pid, `0-${SERVER_CPU - 1}`);
 const bare = await start("./bare-server.ts", {});
 const edgeflake = await start("../src/targets/node.ts", { WORKER_ID: "1", LOG_LEVEL: "info" });
 const cases: Case[] = [
@@ -156,10 +170,13 @@ const rows = cases.map(({ name, ids }) => {
   ];
 });
 const la = (l: number[]) => l.map((v) => v.toFixed(2)).join(" ");
+const pinning = PIN
+  ? `the servers pinned to CPU ${SERVER_CPU} and the benchmark to the others (\`taskset\`; \`BENCH_PIN=0\` leaves both to the scheduler)`
+  : "nothing pinned";
 const markdown = `## HTTP (\`npm run bench:http\`)
 
 ${machineLine()}; load average ${la(loadBefore)} before, ${la(loadAfter)} after. autocannon in the
-benchmark process, ${CONNECTIONS} connections, ${DURATION_S} s per case after a 2 s warm-up, ${ROUNDS} rounds in
+benchmark process, ${pinning}, ${CONNECTIONS} connections, ${DURATION_S} s per case after a 2 s warm-up, ${ROUNDS} rounds in
 alternating order, means shown. Server CPU per request comes from /proc (user + system time of the
 server process over the window): steadier than req/s on a 2-core machine where the load generator
 competes for CPU. The cap is one classic worker ID's 4,096 IDs per ms. IDs per server CPU-second
