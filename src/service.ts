@@ -15,7 +15,7 @@ export interface Service {
   registry: Registry;
 }
 
-/** Leasing hooks (see AppDeps); absent in static mode. Passed to the app as they are. */
+/** Leasing hooks and the body allocator (see AppDeps); passed to the app as they are. */
 export type LeasingHooks = Pick<
   AppDeps,
   | "beforeIssue"
@@ -24,6 +24,7 @@ export type LeasingHooks = Pick<
   | "leaseOnDemand"
   | "healthFacts"
   | "readinessChecks"
+  | "bodyBuffer"
 >;
 
 export interface ServiceOptions extends LeasingHooks {

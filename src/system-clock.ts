@@ -13,5 +13,7 @@ export const systemClock: Clock = {
  */
 export const nodeClock: Clock = {
   ...systemClock,
-  yieldTurn: () => new Promise((resolve) => setImmediate(resolve)),
+  yieldTurn: (resume) => {
+    setImmediate(resume);
+  },
 };

@@ -18,10 +18,12 @@ export interface Clock {
   /** Resolves after about `ms` milliseconds without blocking the thread. */
   sleep(ms: number): Promise<void>;
   /**
-   * Optional: resolves on the event loop's next turn, after pending I/O (Node: `setImmediate`).
-   * Where it exists, the async API waits for a tick boundary at most 1 ms away by taking turns
-   * instead of a timer (a timer cannot wait less than 1 ms), for at most 2 ms per wait. Leave it out
-   * where time only advances across real waits (Workers).
+   * Optional: calls `resume` on the event loop's next turn, after pending I/O (Node:
+   * `setImmediate`). Where it exists, the async API waits for a tick boundary at most 1 ms away by
+   * taking turns instead of a timer (a timer cannot wait less than 1 ms), for at most 2 ms per wait.
+   * A callback, not a promise: a waiting server takes hundreds of thousands of turns a second, and
+   * a promise per turn more than doubled its garbage (docs/BENCHMARKS.md#event-loop-delay). Leave it
+   * out where time only advances across real waits (Workers).
    */
-  yieldTurn?(): Promise<void>;
+  yieldTurn?(resume: () => void): void;
 }

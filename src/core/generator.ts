@@ -276,13 +276,25 @@ export class SnowflakeGenerator extends WorkerFence {
    * per waiter).
    */
   private turnsUntil(untilMs: number): Promise<void> {
-    this.turns ??= (async () => {
-      const started = this.clock.monotonic();
-      for (let turn = 0; turn < YIELD_TURNS && this.clock.now() < untilMs; turn++) {
-        if (this.clock.monotonic() - started >= YIELD_BUDGET_MS) break;
-        await this.clock.yieldTurn?.();
-      }
-    })().finally(() => {
+    const { clock } = this;
+    this.turns ??= new Promise<void>((resolve, reject) => {
+      const started = clock.monotonic();
+      let turn = 0;
+      const step = (): void => {
+        try {
+          const more =
+            clock.yieldTurn !== undefined &&
+            turn++ < YIELD_TURNS &&
+            clock.now() < untilMs &&
+            clock.monotonic() - started < YIELD_BUDGET_MS;
+          if (more) clock.yieldTurn?.(step);
+          else resolve();
+        } catch (error) {
+          reject(error);
+        }
+      };
+      step();
+    }).finally(() => {
       this.turns = undefined;
     });
     return this.turns;

@@ -48,7 +48,7 @@ interface Route {
 
 /** The Hono app: the same on every runtime; the target passes in everything it needs. */
 export function createApp(deps: AppDeps, version = "0.0.0"): Hono {
-  const { generator, clock } = deps;
+  const { generator, clock, bodyBuffer } = deps;
   const app = new Hono();
   const httpMetrics = registerHttpMetrics(deps.registry);
   const openapi = JSON.stringify(openApiDocument(version, deps.maxBatch));
@@ -92,9 +92,9 @@ export function createApp(deps: AppDeps, version = "0.0.0"): Hono {
     // HEAD answers GET's headers without issuing (or leasing): IDs are never spent on a probe.
     if (c.req.method === "HEAD") return new Response(null, { headers });
     const respond = (runs: IdRun[]): Response => {
-      const body =
-        count === undefined ? singleIdBody(runs, format, text) : batchBody(runs, format, text);
-      return new Response(body, { headers });
+      if (count === undefined) return new Response(singleIdBody(runs, format, text), { headers });
+      const allocate = bodyBuffer && ((bytes: number) => bodyBuffer(bytes, c.env));
+      return new Response(batchBody(runs, format, text, allocate), { headers });
     };
     if (deps.beforeIssue) {
       return deps

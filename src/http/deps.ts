@@ -36,4 +36,10 @@ export interface AppDeps {
    * null means ready. None (static `WORKER_ID`): always ready. They must not touch the store.
    */
   readinessChecks?: ((nowMs: number) => HealthIssue | null)[];
+  /**
+   * Where a batch answer's body is written: a buffer of at least `bytes`, given the runtime's
+   * `env` of the request (Hono's `c.env`). Default: a new one. The Node target lends reused buffers
+   * back once their response has closed (targets/body-pool.ts).
+   */
+  bodyBuffer?: (bytes: number, env: unknown) => Uint8Array;
 }

@@ -18,13 +18,21 @@ export function singleIdBody(runs: readonly IdRun[], format: IdFormat, text: boo
   return text ? `${id}\n` : `{"id":"${id}"}`;
 }
 
-/** `{"ids":["…",…]}` or one ID per line, each line ended by `\n`, for every ID of `runs`. */
-export function batchBody(runs: readonly IdRun[], format: IdFormat, text: boolean): Uint8Array {
+/**
+ * `{"ids":["…",…]}` or one ID per line, each line ended by `\n`, for every ID of `runs`, written
+ * into a buffer from `allocate` (of at least the bytes asked for; default a new one).
+ */
+export function batchBody(
+  runs: readonly IdRun[],
+  format: IdFormat,
+  text: boolean,
+  allocate: (bytes: number) => Uint8Array = (bytes) => new Uint8Array(bytes),
+): Uint8Array {
   let count = 0;
   for (const run of runs) count += run.count;
   const [open, close] = text ? [TEXT_OPEN, TEXT_CLOSE] : [JSON_OPEN, JSON_CLOSE];
   const entry = open.length + MAX_ID_WIDTH[format] + close.length;
-  const out = new Uint8Array(IDS_PREFIX.length + count * entry + 2);
+  const out = allocate(IDS_PREFIX.length + count * entry + 2);
   let at = 0;
   if (!text) for (const byte of IDS_PREFIX) out[at++] = byte;
   for (const run of runs) at = writeConsecutive(out, at, run.first, run.count, format, open, close);

@@ -22,7 +22,7 @@ export class ClockControl {
       now: () => base.now() + this.offsetMs,
       monotonic: () => base.monotonic(),
       sleep: (ms) => base.sleep(ms),
-      ...(base.yieldTurn ? { yieldTurn: () => base.yieldTurn?.() ?? Promise.resolve() } : {}),
+      ...(base.yieldTurn ? { yieldTurn: (resume: () => void) => base.yieldTurn?.(resume) } : {}),
     };
   }
 

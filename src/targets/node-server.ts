@@ -19,6 +19,7 @@ import { createNodeLeaser } from "../lease/node.ts";
 import { type Logger, pinoOptions } from "../log.ts";
 import { createService } from "../service.ts";
 import { nodeClock } from "../system-clock.ts";
+import { BodyPool, pooledBodyBuffer } from "./body-pool.ts";
 import { CLOCK_CONTROL_PATH, ClockControl } from "./clock-control.ts";
 import { answerClientError, MAX_HEADER_BYTES, nodeErrorHandler } from "./node-errors.ts";
 
@@ -107,6 +108,7 @@ export function createNodeServer(
     logger,
     runtime: "node",
     version: packageJson.version,
+    bodyBuffer: pooledBodyBuffer(new BodyPool()),
     healthChecks: config.lease ? [(nowMs) => leaser?.healthCheck(nowMs) ?? null] : undefined,
     readinessChecks: config.lease ? [(nowMs) => leaser?.readinessCheck(nowMs) ?? null] : undefined,
     healthFacts: config.lease

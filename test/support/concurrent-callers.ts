@@ -79,11 +79,11 @@ export class TurningClock extends FakeClock {
     this.turnMs = turnMs;
     this.wallToo = wallToo;
   }
-  yieldTurn(): Promise<void> {
+  yieldTurn(resume: () => void): void {
     this.turns++;
     if (this.wallToo) this.advance(this.turnMs);
     else this.monotonicMs += this.turnMs;
-    return Promise.resolve();
+    queueMicrotask(resume);
   }
 }
 
