@@ -145,17 +145,29 @@ describe.runIf(requireTools("prometheus"))("Lambda pushes to a real Prometheus",
       substituteGrafanaVariables(
         expr.replaceAll("$runtime", "lambda").replaceAll("$job", "(edgeflake-lambda)"),
       );
-    const empty: string[] = [];
-    for (const { where, expr } of [
-      ...dashboardQueries(dashboard),
-      ...variableSelectors(dashboard),
-    ]) {
-      // At the real time: the recording rules' results are stamped with it.
-      const result = await promQuery(prometheus.url, lambdaOnly(expr));
-      if (result.length === 0) empty.push(where);
-    }
-    // Process metrics exist on Node only; everything else has pushed data.
-    expect(empty.filter((where) => !/CPU|Resident memory|Event loop/.test(where))).toEqual([]);
+    const emptyPanels = async () => {
+      const empty: string[] = [];
+      for (const { where, expr } of [
+        ...dashboardQueries(dashboard),
+        ...variableSelectors(dashboard),
+      ]) {
+        // At the real time: the recording rules' results are stamped with it.
+        const result = await promQuery(prometheus.url, lambdaOnly(expr));
+        if (result.length === 0) empty.push(where);
+      }
+      // Process metrics exist on Node only; everything else has pushed data.
+      return empty.filter((where) => !/CPU|Resident memory|Event loop/.test(where));
+    };
+    // The rule groups are evaluated on their own schedules: a panel over a rule of another group
+    // than the one waited for above may have its first result a moment later.
+    let empty: string[] = [];
+    await waitFor(
+      "data behind every panel",
+      async () => ((empty = await emptyPanels()).length === 0 ? empty : undefined),
+      20_000,
+      () => `still empty: ${empty.join(", ")}`,
+    ).catch(() => undefined);
+    expect(empty).toEqual([]);
     for (const { where, expr } of ruleQueries(rules)) {
       await expect(promQuery(prometheus.url, expr), where).resolves.toBeDefined();
     }
