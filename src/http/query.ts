@@ -9,18 +9,27 @@ interface QuerySchema<T> {
     | { success: false; error: { issues: { path: PropertyKey[]; message: string }[] } };
 }
 
+// What each schema makes of no parameters at all (most requests): parsed once, not per request.
+const NO_PARAMETERS = new WeakMap<object, unknown>();
+
 /** The named query parameters, validated by `schema`; a bad or repeated one is a 400 problem. */
 export function parseQuery<T>(c: Context, schema: QuerySchema<T>, names: string[]): T {
   const input: Record<string, string> = {};
   const all = c.req.queries();
+  let given = false;
   for (const name of names) {
     const values = all[name];
     if (!values) continue;
     if (values.length > 1) throw badRequest("repeated-parameter", `${name} may be given only once`);
     input[name] = values[0] as string;
+    given = true;
   }
+  if (!given && NO_PARAMETERS.has(schema)) return NO_PARAMETERS.get(schema) as T;
   const result = schema.safeParse(input);
-  if (result.success) return result.data;
+  if (result.success) {
+    if (!given) NO_PARAMETERS.set(schema, Object.freeze(result.data));
+    return result.data;
+  }
   const issue = result.error.issues[0];
   const name = String(issue?.path[0] ?? "query");
   const detail =
