@@ -8,10 +8,14 @@ import autocannon from "autocannon";
 import { freePort } from "../scripts/lib/free-port.ts";
 import { nodeEntrySpec } from "../scripts/lib/node-entry.ts";
 import { type ManagedProcess, spawnProcess } from "../scripts/lib/process-harness.ts";
+import { median } from "../scripts/lib/stats.ts";
 import { machineLine, table, writeSection } from "./report.ts";
 
 const DURATION_S = Number(process.env.BENCH_DURATION ?? 10);
 const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 2);
+// Single requests against bare node:http, paired: short windows back to back, one ratio per pair.
+const PAIRS = Number(process.env.BENCH_PAIRS ?? 8);
+const PAIR_S = 3;
 const CONNECTIONS = 50;
 const CLOCK_TICKS_PER_S = 100; // Linux USER_HZ
 const CAP_PER_S = 4096 * 1000; // one classic worker ID: 4,096 IDs per 1 ms tick
@@ -141,6 +145,19 @@ for (let round = 0; round < ROUNDS; round++) {
     );
   }
 }
+// The two single-request cases once more as pairs of short windows, alternating which goes first:
+// drift in the machine's speed between windows then moves both halves of a pair alike.
+const [bareCase, singleCase] = cases as [Case, Case];
+const pairs: { cpu: number; rps: number }[] = [];
+for (let pair = 0; pair < PAIRS; pair++) {
+  const order = pair % 2 === 0 ? [bareCase, singleCase] : [singleCase, bareCase];
+  const [first, second] = [
+    await load(order[0] as Case, PAIR_S),
+    await load(order[1] as Case, PAIR_S),
+  ];
+  const [b, s] = pair % 2 === 0 ? [first, second] : [second, first];
+  pairs.push({ cpu: s.cpuUsPerRequest / b.cpuUsPerRequest, rps: s.rps / b.rps });
+}
 bare.proc.signal("SIGKILL");
 edgeflake.proc.signal("SIGKILL");
 const loadAfter = loadavg();
@@ -170,6 +187,8 @@ const rows = cases.map(({ name, ids }) => {
   ];
 });
 const la = (l: number[]) => l.map((v) => v.toFixed(2)).join(" ");
+const ratios = (list: number[]) =>
+  `${median(list).toFixed(2)}x (${Math.min(...list).toFixed(2)}-${Math.max(...list).toFixed(2)})`;
 const pinning = PIN
   ? `the servers pinned to CPU ${SERVER_CPU} and the benchmark to the others (\`taskset\`; \`BENCH_PIN=0\` leaves both to the scheduler)`
   : "nothing pinned";
@@ -185,6 +204,10 @@ p99 event-loop delay (\`monitorEventLoopDelay\`, 1 ms resolution) during the cas
 included (on a loaded machine it shows how late the OS runs the process at all). Start-to-listening
 of the Node target (static worker ID): ${Math.round(edgeflake.readyMs)} ms (bare node:http: ${Math.round(bare.readyMs)} ms).
 
-${table(["case", "req/s", "vs bare", "p99", "server CPU µs/req", "vs bare", "IDs/s", "% of cap", "IDs per server CPU-s", "loop delay p99", "errors"], rows)}`;
+${table(["case", "req/s", "vs bare", "p99", "server CPU µs/req", "vs bare", "IDs/s", "% of cap", "IDs per server CPU-s", "loop delay p99", "errors"], rows)}
+
+Single \`/generate\` against bare node:http in ${pairs.length} pairs of ${PAIR_S} s windows back to back
+(which goes first alternates), one ratio per pair: server CPU per request ${ratios(pairs.map((p) => p.cpu))},
+req/s ${ratios(pairs.map((p) => p.rps))} (median, and lowest to highest in brackets).`;
 console.log(markdown);
 writeSection("http", markdown); // only with --record
