@@ -150,12 +150,11 @@ for (let round = 0; round < ROUNDS; round++) {
 const [bareCase, singleCase] = cases as [Case, Case];
 const pairs: { cpu: number; rps: number }[] = [];
 for (let pair = 0; pair < PAIRS; pair++) {
-  const order = pair % 2 === 0 ? [bareCase, singleCase] : [singleCase, bareCase];
-  const [first, second] = [
-    await load(order[0] as Case, PAIR_S),
-    await load(order[1] as Case, PAIR_S),
-  ];
-  const [b, s] = pair % 2 === 0 ? [first, second] : [second, first];
+  const window = new Map<Case, Result>();
+  for (const c of pair % 2 === 0 ? [bareCase, singleCase] : [singleCase, bareCase]) {
+    window.set(c, await load(c, PAIR_S));
+  }
+  const [b, s] = [window.get(bareCase) as Result, window.get(singleCase) as Result];
   pairs.push({ cpu: s.cpuUsPerRequest / b.cpuUsPerRequest, rps: s.rps / b.rps });
 }
 bare.proc.signal("SIGKILL");

@@ -15,7 +15,7 @@ export interface Service {
   registry: Registry;
 }
 
-/** Leasing hooks and the body allocator (see AppDeps); passed to the app as they are. */
+/** Leasing hooks (see AppDeps); absent in static mode. Passed to the app as they are. */
 export type LeasingHooks = Pick<
   AppDeps,
   | "beforeIssue"
@@ -24,10 +24,10 @@ export type LeasingHooks = Pick<
   | "leaseOnDemand"
   | "healthFacts"
   | "readinessChecks"
-  | "bodyBuffer"
 >;
 
-export interface ServiceOptions extends LeasingHooks {
+/** The leasing hooks and the target's body allocator, passed to the app as they are. */
+export interface ServiceOptions extends LeasingHooks, Pick<AppDeps, "bodyBuffer"> {
   clock: Clock;
   logger: Logger;
   runtime: "node" | "workers" | "lambda";

@@ -24,7 +24,8 @@ export function parseQuery<T>(c: Context, schema: QuerySchema<T>, names: string[
     input[name] = values[0] as string;
     given = true;
   }
-  if (!given && NO_PARAMETERS.has(schema)) return NO_PARAMETERS.get(schema) as T;
+  const parsedBefore = given ? undefined : NO_PARAMETERS.get(schema);
+  if (parsedBefore !== undefined) return parsedBefore as T;
   const result = schema.safeParse(input);
   if (result.success) {
     if (!given) NO_PARAMETERS.set(schema, Object.freeze(result.data));

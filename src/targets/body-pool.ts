@@ -37,12 +37,11 @@ export class BodyPool {
   lend(bytes: number, response: ClosingResponse): Uint8Array {
     if (bytes < MIN_POOLED_BYTES) return new Uint8Array(bytes);
     const size = 2 ** Math.ceil(Math.log2(bytes));
-    let buffer = this.free.get(size)?.pop();
-    if (buffer) this.freeBytes -= size;
-    else buffer = new Uint8Array(size);
-    const lent = buffer;
-    response.once("close", () => this.giveBack(lent));
-    return lent;
+    const reused = this.free.get(size)?.pop();
+    if (reused) this.freeBytes -= size;
+    const buffer = reused ?? new Uint8Array(size);
+    response.once("close", () => this.giveBack(buffer));
+    return buffer;
   }
 
   private giveBack(buffer: Uint8Array): void {
