@@ -9,16 +9,13 @@ import {
 import { UNFENCED, WorkerFence } from "./generator-fence.ts";
 import { type GeneratorOptions, type GeneratorStats, zeroStats } from "./generator-types.ts";
 import { type IdRun, idsOfRuns } from "./id-runs.ts";
+import { turnsUntil } from "./turns.ts";
 
 export type { Fence, GeneratorOptions, GeneratorStats } from "./generator-types.ts";
 
 // A frozen clock (Workers' Date.now() during synchronous code) would spin forever; give up instead.
 const STALLED_SPINS = 10_000_000;
 const STALLED_SLEEPS = 1_000;
-// How long, and how many turns of the event loop (`Clock.yieldTurn`) one round of waiting for a
-// tick boundary may take: bounded in time and in turns, so a frozen clock cannot keep it yielding.
-const YIELD_BUDGET_MS = 2;
-const YIELD_TURNS = 1_000;
 
 /**
  * Issues strictly increasing IDs for one worker ID. The synchronous API spins for short waits
@@ -35,7 +32,7 @@ export class SnowflakeGenerator extends WorkerFence {
   /** `(lastTick << tickShift) | workerPart`: rebuilt once per tick, so an ID costs one BigInt add. */
   private base = 0n;
   private waitUntilMs = 0;
-  /** The event-loop turns waiters share (`turnsUntil`), while some are being taken. */
+  /** The event-loop turns waiters share (`sharedTurnsUntil`), while some are being taken. */
   private turns: Promise<void> | undefined;
   private overflowCountedTick = -1;
   private backwardCountedTick = -1;
@@ -242,7 +239,7 @@ export class SnowflakeGenerator extends WorkerFence {
   /**
    * Sleeps until `claim` succeeds, then puts the claimed run into `runs` in the same step and
    * returns its size. Waits of at most 1 ms take event-loop turns instead where the clock can
-   * (a timer cannot wait less than 1 ms), each round of them bounded by `turnsUntil`.
+   * (a timer cannot wait less than 1 ms), each round of them bounded (`core/turns.ts`).
    */
   private async waitAndClaimAsync(wanted: number, runs: IdRun[]): Promise<number> {
     const started = this.clock.monotonic();
@@ -255,7 +252,9 @@ export class SnowflakeGenerator extends WorkerFence {
         const short: boolean =
           this.clock.yieldTurn !== undefined && this.waitUntilMs - before <= 1 && !stuck;
         const untilMs = this.waitUntilMs;
-        await (short ? this.turnsUntil(untilMs) : this.clock.sleep(Math.max(1, untilMs - before)));
+        await (short
+          ? this.sharedTurnsUntil(untilMs)
+          : this.clock.sleep(Math.max(1, untilMs - before)));
         const now = this.clock.now();
         stuck = short && now === before;
         if (now === before && !short && ++stalled > STALLED_SLEEPS) throw new ClockStalledError();
@@ -271,30 +270,12 @@ export class SnowflakeGenerator extends WorkerFence {
   }
 
   /**
-   * Event-loop turns until `untilMs`, YIELD_BUDGET_MS or YIELD_TURNS: one loop shared by every
+   * Event-loop turns until `untilMs` (one bounded round, `core/turns.ts`): one loop shared by every
    * waiter, which then resume in the order they began to wait (one clock read per turn, not one
    * per waiter).
    */
-  private turnsUntil(untilMs: number): Promise<void> {
-    const { clock } = this;
-    this.turns ??= new Promise<void>((resolve, reject) => {
-      const started = clock.monotonic();
-      let turn = 0;
-      const step = (): void => {
-        try {
-          const more =
-            clock.yieldTurn !== undefined &&
-            turn++ < YIELD_TURNS &&
-            clock.now() < untilMs &&
-            clock.monotonic() - started < YIELD_BUDGET_MS;
-          if (more) clock.yieldTurn?.(step);
-          else resolve();
-        } catch (error) {
-          reject(error);
-        }
-      };
-      step();
-    }).finally(() => {
+  private sharedTurnsUntil(untilMs: number): Promise<void> {
+    this.turns ??= turnsUntil(this.clock, untilMs).finally(() => {
       this.turns = undefined;
     });
     return this.turns;
