@@ -163,7 +163,10 @@ describe.runIf(requireTools("prometheus"))("Lambda pushes to a real Prometheus",
     let empty: string[] = [];
     await waitFor(
       "data behind every panel",
-      async () => ((empty = await emptyPanels()).length === 0 ? empty : undefined),
+      async () => {
+        empty = await emptyPanels();
+        return empty.length === 0 ? empty : undefined;
+      },
       20_000,
       () => `still empty: ${empty.join(", ")}`,
     ).catch(() => undefined);
